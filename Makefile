@@ -1,0 +1,36 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: run test test-unit test-integration lint demo migrate install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test,dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/eldercare migrate
+	@if [ ! -f .demo-loaded ] || [ -n "$$DATABASE_URL" ]; then $(BIN)/eldercare demo && touch .demo-loaded; fi
+	$(BIN)/eldercare serve --host 127.0.0.1 --port 8000
+
+test: $(STAMP)
+	$(BIN)/python -m pytest tests
+
+lint: $(STAMP)
+	$(BIN)/ruff check eldercare tests
+	$(BIN)/ruff format --check eldercare tests
+
+migrate: $(STAMP)
+	$(BIN)/eldercare migrate
+
+demo: $(STAMP)
+	$(BIN)/eldercare demo
+
+clean:
+	rm -rf $(VENV) .demo-loaded eldercare.sqlite3 eldercare.sqlite3-wal eldercare.sqlite3-shm

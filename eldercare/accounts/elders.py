@@ -1,0 +1,262 @@
+"""Elder records: registering (self, family, or staff on the elder's behalf), visibility, reveals.
+
+An elder is visible to their own account, linked family, and staff whose region contains
+the elder's; to anyone else the record does not exist (404).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+
+from eldercare.accounts import domain
+from eldercare.accounts.service import local_today
+from eldercare.accounts.tables import Elder, ElderLink, User
+from eldercare.actor import Actor
+from eldercare.audit import service as audit
+from eldercare.db import write_transaction
+from eldercare.errors import Conflict, FieldProblem, Forbidden, Invalid, N_, NotFound
+from eldercare.geo import service as geo
+
+NEEDS = ("mobility", "hearing", "vision", "diabetes", "dementia_early", "meals", "bathing",
+         "housekeeping")
+CHANNELS = ("app", "web", "phone", "counter", "proxy")
+
+
+@dataclass
+class ElderInput:
+    """What a form or a JSON body says about a new elder, not yet checked."""
+
+    name: str = ""
+    id_number: str = ""
+    address: str = ""
+    region_code: str = ""
+    phone: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    living_situation: str | None = None
+    relationship: str | None = None
+    needs: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ElderView:
+    id: int
+    name: str
+    birth_date: date
+    age: int
+    gender: str
+    id_number_masked: str
+    phone_masked: str | None
+    address: str
+    region_code: str
+    lat: float | None
+    lon: float | None
+    living_situation: str | None
+    needs: list[str]
+    relationship: str | None = None
+
+
+def _view(row: dict, today: date, relationship: str | None = None) -> ElderView:
+    return ElderView(
+        id=row["id"],
+        name=row["name"],
+        birth_date=row["birth_date"],
+        age=domain.age_on(row["birth_date"], today),
+        gender=row["gender"],
+        id_number_masked=domain.ResidentId(row["id_number"], row["birth_date"], row["gender"]).masked,
+        phone_masked=domain.mask_phone(row["phone"]) if row["phone"] else None,
+        address=row["address"],
+        region_code=row["region_code"],
+        lat=row["lat"],
+        lon=row["lon"],
+        living_situation=row["living_situation"],
+        needs=[n for n in (row["needs"] or "").split(",") if n],
+        relationship=relationship,
+    )
+
+
+async def _checked(actor: Actor, data: ElderInput, today: date) -> dict:
+    """Every field checked at once, so a form can show each problem beside its field."""
+    problems: list[FieldProblem] = []
+    values: dict = {}
+
+    def attempt(check, *args, **kwargs):
+        try:
+            return check(*args, **kwargs)
+        except Invalid as error:
+            problems.extend(error.problems)
+            return None
+
+    values["name"] = attempt(domain.check_name, data.name)
+    resident_id = attempt(domain.parse_resident_id, data.id_number or "", today=today)
+    if data.phone:
+        values["phone"] = attempt(domain.normalize_phone, data.phone)
+    address = (data.address or "").strip()
+    if not address:
+        problems.append(FieldProblem("address", N_("Please enter the home address.")))
+    elif len(address) > 200:
+        problems.append(FieldProblem("address", N_("The address is too long (at most 200 characters).")))
+    region = attempt(domain.check_region_code, (data.region_code or "").strip())
+    if region and await geo.get_region(region) is None:
+        problems.append(FieldProblem("region_code", N_("There is no region with the code {code}."), {"code": region}))
+        region = None
+    if region and actor.is_staff and not domain.region_contains(actor.region_code or "", region):
+        problems.append(FieldProblem("region_code", N_("This region is outside the area you look after.")))
+        region = None
+    attempt(domain.check_coordinates, data.lat, data.lon)
+    if data.living_situation and data.living_situation not in domain.LIVING_SITUATIONS:
+        problems.append(FieldProblem("living_situation", N_("Choose one of the listed living situations.")))
+    if data.relationship and data.relationship not in domain.RELATIONSHIPS:
+        problems.append(FieldProblem("relationship", N_("Choose one of the listed relationships.")))
+    unknown_needs = [n for n in data.needs if n not in NEEDS]
+    if unknown_needs:
+        problems.append(FieldProblem("needs", N_("Unknown need: {need}."), {"need": unknown_needs[0]}))
+    if problems:
+        raise Invalid.many(problems)
+    assert resident_id is not None and region is not None
+    if data.lat is None:  # no coordinates given: the region's centroid stands in
+        info = await geo.get_region(region)
+        lat, lon = (info.lat, info.lon) if info else (None, None)
+    else:
+        lat, lon = data.lat, data.lon
+    return {
+        **values,
+        "id_number": resident_id.number,
+        "birth_date": resident_id.birth_date,
+        "gender": resident_id.gender,
+        "address": address,
+        "region_code": region,
+        "lat": lat,
+        "lon": lon,
+        "living_situation": data.living_situation,
+        "needs": ",".join(dict.fromkeys(data.needs)),
+    }
+
+
+def _relationship_for(actor: Actor, data: ElderInput, name: str) -> str | None:
+    """Who the new elder is to the person registering them; None when staff act (代办)."""
+    if actor.is_staff:
+        return None
+    if data.relationship:
+        return data.relationship
+    if actor.has_role("resident") and name == actor.name:
+        return "self"
+    return "other_relative"
+
+
+async def add_elder(
+    actor: Actor, data: ElderInput, *, channel: str = "web", now: datetime | None = None
+) -> ElderView:
+    now = now or datetime.now(UTC)
+    today = local_today(now)
+    if not (actor.is_staff or actor.has_role("resident", "family")):
+        raise Forbidden(N_("Your account cannot register elders."))
+    values = await _checked(actor, data, today)
+    relationship = _relationship_for(actor, data, values["name"])
+    async with write_transaction():
+        if await Elder.exists().where(Elder.id_number == values["id_number"]).run():
+            raise Conflict(N_("An elder with this ID number is already registered."))
+        elder = Elder(
+            **values,
+            account=actor.id if relationship == "self" else None,
+            created_by=actor.id,
+            created_channel="proxy" if actor.is_staff else channel,
+            created_at=now,
+            updated_at=now,
+        )
+        await elder.save().run()
+        if relationship is not None:
+            await ElderLink.insert(
+                ElderLink(user=actor.id, elder=elder.id, relationship=relationship, created_at=now)
+            ).run()
+        await audit.record(actor, "elder.create", entity="elder", entity_id=elder.id,
+                           detail="proxy" if actor.is_staff else relationship or "", now=now)
+    return _view(elder.to_dict(), today, relationship)
+
+
+async def _visible_row(actor: Actor, elder_id: int) -> tuple[dict, str | None]:
+    row = await Elder.select().where(Elder.id == elder_id).first().run()
+    if row is None:
+        raise NotFound(N_("No such elder."))
+    link = await ElderLink.select(ElderLink.relationship).where(
+        (ElderLink.elder == elder_id) & (ElderLink.user == actor.id)
+    ).first().run()
+    if link:
+        return row, link["relationship"]
+    if actor.is_staff and domain.region_contains(actor.region_code or "", row["region_code"]):
+        return row, None
+    raise NotFound(N_("No such elder."))
+
+
+async def ensure_visible(actor: Actor, elder_id: int) -> None:
+    """For other packages: raise 404 unless this actor may see this elder."""
+    await _visible_row(actor, elder_id)
+
+
+async def get_elder(actor: Actor, elder_id: int, *, now: datetime | None = None) -> ElderView:
+    row, relationship = await _visible_row(actor, elder_id)
+    return _view(row, local_today(now or datetime.now(UTC)), relationship)
+
+
+@dataclass(frozen=True)
+class Revealed:
+    id: int
+    id_number: str
+    phone: str | None
+
+
+async def reveal_elder(actor: Actor, elder_id: int, *, now: datetime | None = None) -> Revealed:
+    """The full ID number and phone, for staff of the elder's region only; every reveal is audited."""
+    row, _ = await _visible_row(actor, elder_id)
+    if not actor.is_staff:
+        raise Forbidden(N_("Only community staff and bureau officers of this region can see the full number."))
+    async with write_transaction():
+        await audit.record(actor, "elder.reveal", entity="elder", entity_id=elder_id, now=now)
+    return Revealed(id=row["id"], id_number=row["id_number"], phone=row["phone"])
+
+
+def _search_clause(query: str):
+    """Name, masked ID (``510903********123X`` or its last four), or phone digits."""
+    q = query.strip().upper()
+    if "*" in q and len(q) == 18:
+        return Elder.id_number.like(f"{q[:6]}%") & Elder.id_number.like(f"%{q[-4:]}")
+    if len(q) == 4 and q[:3].isdigit() and (q[3].isdigit() or q[3] == "X"):
+        return Elder.id_number.like(f"%{q}") | Elder.phone.like(f"%{q}")
+    if q.isdigit():
+        return Elder.phone.like(f"%{q}%")
+    return Elder.name.like(f"%{query.strip()}%")
+
+
+async def list_elders(
+    actor: Actor, *, query: str = "", limit: int = 50, offset: int = 0, now: datetime | None = None
+) -> tuple[list[ElderView], int]:
+    """Staff see their region's registry; residents and families see the elders they act for."""
+    today = local_today(now or datetime.now(UTC))
+    relationships: dict[int, str] = {}
+    if actor.is_staff:
+        where = Elder.region_code.like(f"{domain.region_prefix(actor.region_code or '')}%")
+    else:
+        links = await ElderLink.select(ElderLink.elder, ElderLink.relationship).where(
+            ElderLink.user == actor.id
+        ).run()
+        relationships = {link["elder"]: link["relationship"] for link in links}
+        if not relationships:
+            return [], 0
+        where = Elder.id.is_in(list(relationships))
+    if query.strip():
+        where = where & _search_clause(query)
+    total = await Elder.count().where(where).run()
+    rows = await Elder.select().where(where).order_by(Elder.name).order_by(Elder.id).limit(limit).offset(offset).run()
+    return [_view(row, today, relationships.get(row["id"])) for row in rows], total
+
+
+async def account_elder_ids(user_id: int) -> list[int]:
+    links = await ElderLink.select(ElderLink.elder).where(ElderLink.user == user_id).order_by(ElderLink.id).run()
+    return [link["elder"] for link in links]
+
+
+async def user_names(ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    return {r["id"]: r["name"] for r in await User.select(User.id, User.name).where(User.id.is_in(ids)).run()}

@@ -1,0 +1,68 @@
+"""The application factory: routes, auth, errors, templates, CSRF, OpenAPI and the lifespan."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from litestar import Litestar, Router
+from litestar.config.csrf import CSRFConfig
+from litestar.di import Provide
+from litestar.openapi.config import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+
+from eldercare import __version__, db
+from eldercare.accounts.api import AuthController, ElderController, MeController
+from eldercare.accounts.pages import AccountPages, ElderPages, StaffPages
+from eldercare.settings import get_settings
+from eldercare.web.auth import auth_middleware, provide_actor
+from eldercare.web.errors import EXCEPTION_HANDLERS
+from eldercare.web.pages import PreferencePages
+from eldercare.web.templating import template_config
+
+STATIC = Path(__file__).resolve().parent / "static"
+
+
+@contextlib.asynccontextmanager
+async def database_pool(_: Litestar) -> AsyncIterator[None]:
+    await db.open_pool()
+    try:
+        yield
+    finally:
+        await db.close_pool()
+
+
+def create_app() -> Litestar:
+    settings = get_settings()
+    api = Router(
+        path="/api/v1",
+        route_handlers=[AuthController, MeController, ElderController],
+    )
+    return Litestar(
+        route_handlers=[
+            api,
+            AccountPages,
+            ElderPages,
+            StaffPages,
+            PreferencePages,
+            create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
+        ],
+        dependencies={"actor": Provide(provide_actor, sync_to_thread=False)},
+        middleware=[auth_middleware],
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        template_config=template_config(),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="ec_csrf",
+            cookie_httponly=True,
+            cookie_secure=settings.secure_cookies,
+            exclude=["/api/", "/schema", "/static", "/healthz"],
+        ),
+        openapi_config=OpenAPIConfig(
+            title="eldercare API", version=__version__, path="/schema",
+            description="The public JSON API of eldercare (see API.md).",
+        ),
+        lifespan=[database_pool],
+        request_max_body_size=settings.max_body_bytes,
+    )

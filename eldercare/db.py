@@ -1,0 +1,96 @@
+"""The database engine, the one write-transaction helper, and migrations.
+
+SQLite (the embedded default) serialises writers: every write transaction is
+``BEGIN IMMEDIATE`` so concurrent writers queue on the busy timeout instead of
+failing with "database is locked". PostgreSQL uses a pool and ordinary
+transactions; row locks or constraints do the rest.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator
+from typing import Any
+
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.querystring import QueryString
+
+from eldercare.settings import get_settings
+
+
+class _PragmaConnection(sqlite3.Connection):
+    """A SQLite connection with the per-connection settings we rely on."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.execute("PRAGMA foreign_keys = ON")
+        self.execute("PRAGMA synchronous = NORMAL")
+
+
+def make_engine() -> Engine:
+    settings = get_settings()
+    if settings.is_sqlite:
+        return SQLiteEngine(
+            path=settings.sqlite_path,
+            timeout=settings.sqlite_busy_seconds,
+            factory=_PragmaConnection,
+        )
+    return PostgresEngine(config={"dsn": settings.database_url})
+
+
+def engine() -> Engine:
+    from eldercare.piccolo_conf import DB
+
+    return DB
+
+
+def is_sqlite() -> bool:
+    return isinstance(engine(), SQLiteEngine)
+
+
+@contextlib.asynccontextmanager
+async def write_transaction() -> AsyncIterator[Any]:
+    """One use case's write transaction, right for each engine; services use nothing else."""
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        async with db.transaction(transaction_type=TransactionType.immediate) as transaction:
+            yield transaction
+    else:
+        async with db.transaction() as transaction:
+            yield transaction
+
+
+async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
+    """A raw query with ``{}`` placeholders (Piccolo's), for reports and set-based sweeps.
+
+    Runs inside the current transaction when there is one.
+    """
+    return list(await engine().run_querystring(QueryString(sql, *args)))
+
+
+async def open_pool() -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.start_connection_pool(max_size=get_settings().pg_pool_max)
+
+
+async def close_pool() -> None:
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.close_connection_pool()
+
+
+async def migrate() -> None:
+    """Apply every pending migration of every app (WAL mode is set once on SQLite)."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    db = engine()
+    if isinstance(db, SQLiteEngine):
+        await db.run_ddl("PRAGMA journal_mode = WAL")
+    with contextlib.redirect_stdout(None):
+        result = await run_forwards(app_name="all")
+    if not result.success:
+        raise RuntimeError(f"migrations failed: {result.message}")

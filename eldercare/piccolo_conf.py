@@ -1,0 +1,18 @@
+"""Piccolo's configuration: the engine named by ``DATABASE_URL`` and every feature app."""
+
+from __future__ import annotations
+
+from piccolo.conf.apps import AppRegistry
+
+from eldercare.db import make_engine
+
+DB = make_engine()
+
+APP_REGISTRY = AppRegistry(
+    apps=[
+        "eldercare.geo.piccolo_app",
+        "eldercare.audit.piccolo_app",
+        "eldercare.accounts.piccolo_app",
+        "eldercare.web.piccolo_app",
+    ]
+)
