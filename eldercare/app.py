@@ -10,6 +10,8 @@ from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.openapi.config import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
 from litestar.static_files import create_static_files_router
 
 from eldercare import __version__, db
@@ -62,6 +64,18 @@ def create_app() -> Litestar:
         openapi_config=OpenAPIConfig(
             title="eldercare API", version=__version__, path="/schema",
             description="The public JSON API of eldercare (see API.md).",
+            components=Components(security_schemes={
+                "BearerToken": SecurityScheme(type="http", scheme="bearer",
+                                              description="from POST /api/v1/auth/token"),
+            }),
+            security=[{"BearerToken": []}],
+            # Served from our own static files: bureau intranets are often offline.
+            render_plugins=[SwaggerRenderPlugin(
+                path="/",
+                js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+                css_url="/static/vendor/swagger-ui/swagger-ui.css",
+                standalone_preset_js_url="/static/vendor/swagger-ui/swagger-ui-standalone-preset.js",
+            )],
         ),
         lifespan=[database_pool],
         request_max_body_size=settings.max_body_bytes,

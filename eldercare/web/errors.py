@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import Request, Response
@@ -17,6 +18,8 @@ from eldercare.web.locale import request_locale
 from eldercare.web.templating import render
 
 log = logging.getLogger("eldercare.web")
+
+_OBJECT_FIELD = re.compile(r"^Object (?:missing required|contains unknown) field `([^`]+)`")
 
 _GENERIC = {
     400: "The request could not be read.",
@@ -50,7 +53,11 @@ def _validation_extra(exc: ValidationException, locale: str) -> list[dict[str, s
     extra = []
     for item in items:
         if isinstance(item, dict) and item.get("key"):
-            extra.append({"key": str(item["key"]), "message": str(item.get("message", ""))})
+            key, message = str(item["key"]), str(item.get("message", ""))
+            # A missing or unknown field is reported on the object that holds it; name the field.
+            if named := _OBJECT_FIELD.search(message):
+                key = named.group(1) if key == "data" else f"{key}.{named.group(1)}"
+            extra.append({"key": key, "message": message})
     return extra
 
 

@@ -1,7 +1,8 @@
 """Languages: zh-CN by default, English on request; messages from Babel catalogs (.po).
 
 Message ids are English. The .po files are read directly at start-up (no compile step),
-so a translator edits one text file and restarts.
+so a translator edits a text file and restarts. Each feature may keep its own catalog
+(``locale/zh_CN/LC_MESSAGES/<feature>.po``) beside the shared ``messages.po``.
 """
 
 from __future__ import annotations
@@ -24,12 +25,18 @@ LANGUAGE_TAGS = {"zh_CN": "zh-CN", "en": "en"}
 
 @lru_cache(maxsize=None)
 def _messages(locale: str) -> dict[str, str]:
-    path = resources.files("eldercare").joinpath(f"locale/{locale}/LC_MESSAGES/messages.po")
-    if not path.is_file():
-        return {}
-    with path.open("rb") as handle:
-        catalog = read_po(handle, locale=locale)
-    return {m.id: m.string for m in catalog if m.id and isinstance(m.id, str) and m.string and not m.fuzzy}
+    """Every catalog of the locale merged: ``messages.po`` plus one ``<feature>.po`` per feature."""
+    folder = resources.files("eldercare").joinpath(f"locale/{locale}/LC_MESSAGES")
+    messages: dict[str, str] = {}
+    if not folder.is_dir():
+        return messages
+    for path in sorted((p for p in folder.iterdir() if p.name.endswith(".po")), key=lambda p: p.name):
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=locale)
+        messages.update(
+            {m.id: m.string for m in catalog if isinstance(m.id, str) and m.id and m.string and not m.fuzzy}
+        )
+    return messages
 
 
 def normalize_locale(value: str | None) -> str | None:

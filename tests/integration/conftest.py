@@ -17,7 +17,8 @@ from eldercare.app import create_app
 from eldercare.geo.tables import Region
 from eldercare.piccolo_conf import APP_REGISTRY
 
-KEEP = {Region, Migration}  # reference data loaded by migrations and the gazetteer
+# Reference data loaded by migrations and the gazetteer survives between tests.
+KEEP_TABLES = {Region._meta.tablename, Migration._meta.tablename, "service_category"}
 
 
 @pytest.fixture(scope="session")
@@ -35,7 +36,7 @@ async def app() -> AsyncIterator:
 async def empty_database(app) -> None:
     """Every test starts from the migrated schema with reference data and nothing else."""
     every = [t for app in APP_REGISTRY.app_configs.values() for t in app.table_classes]
-    tables = [t for t in sort_table_classes(every) if t not in KEEP]
+    tables = [t for t in sort_table_classes(every) if t._meta.tablename not in KEEP_TABLES]
     if db.is_sqlite():
         async with db.write_transaction():
             for table in reversed(tables):
