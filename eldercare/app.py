@@ -17,6 +17,8 @@ from litestar.static_files import create_static_files_router
 from eldercare import __version__, db
 from eldercare.accounts.api import AuthController, ElderController, MeController
 from eldercare.accounts.pages import AccountPages, ElderPages, StaffPages
+from eldercare.notifications.api import NotificationController
+from eldercare.notifications.pages import InboxPages
 from eldercare.settings import get_settings
 from eldercare.web.auth import auth_middleware, provide_actor
 from eldercare.web.errors import EXCEPTION_HANDLERS
@@ -39,7 +41,12 @@ def create_app() -> Litestar:
     settings = get_settings()
     api = Router(
         path="/api/v1",
-        route_handlers=[AuthController, MeController, ElderController],
+        route_handlers=[
+            AuthController,
+            MeController,
+            ElderController,
+            NotificationController,
+        ],
     )
     return Litestar(
         route_handlers=[
@@ -48,6 +55,7 @@ def create_app() -> Litestar:
             ElderPages,
             StaffPages,
             PreferencePages,
+            InboxPages,
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],
         dependencies={"actor": Provide(provide_actor, sync_to_thread=False)},

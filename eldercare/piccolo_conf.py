@@ -14,5 +14,6 @@ APP_REGISTRY = AppRegistry(
         "eldercare.audit.piccolo_app",
         "eldercare.accounts.piccolo_app",
         "eldercare.web.piccolo_app",
+        "eldercare.notifications.piccolo_app",
     ]
 )

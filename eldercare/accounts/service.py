@@ -237,3 +237,38 @@ async def set_preferences(actor: Actor, *, locale: str | None = None, elder_mode
     if values:
         async with write_transaction():
             await User.update(values).where(User.id == actor.id).run()
+
+
+async def grant_role(user_id: int, role: str, *, by: Actor | None = None, provider_id: int | None = None,
+                     now: datetime | None = None) -> None:
+    """Add a role (and, for provider staff, their organisation); call inside the caller's transaction."""
+    if role not in domain.ROLES:
+        raise Invalid("role", N_("Unknown role: {role}."), role=role)
+    async with write_transaction():
+        row = await User.select(User.roles, User.provider_id).where(User.id == user_id).first().run()
+        if row is None:
+            raise NotFound(N_("No such account."))
+        roles = [r for r in row["roles"].split(",") if r]
+        if role not in roles:
+            roles.append(role)
+        values = {User.roles: ",".join(roles)}
+        if provider_id is not None:
+            values[User.provider_id] = provider_id
+        await User.update(values).where(User.id == user_id).run()
+        await audit.record(by, "role.grant", entity="user", entity_id=user_id,
+                           detail=f"{role}" + (f" provider={provider_id}" if provider_id else ""), now=now)
+
+
+async def users_with_role(role: str, *, region_covering: str | None = None, provider_id: int | None = None) -> list[int]:
+    """Whom to tell: users holding ``role`` (staff whose region covers a code, or a provider's staff)."""
+    from eldercare.geo.domain import region_contains
+
+    where = User.roles.like(f"%{role}%") & (User.active == True)  # noqa: E712
+    if provider_id is not None:
+        where = where & (User.provider_id == provider_id)
+    rows = await User.select(User.id, User.roles, User.region_code).where(where).run()
+    return [
+        r["id"] for r in rows
+        if role in r["roles"].split(",")
+        and (region_covering is None or (r["region_code"] and region_contains(r["region_code"], region_covering)))
+    ]

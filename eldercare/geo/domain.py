@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import re
 
-from eldercare.errors import N_, Invalid
+from geopy.distance import geodesic
+
+from eldercare.errors import N_, FieldProblem, Invalid
 
 # Two-digit province prefixes of GB/T 2260 (including Taiwan, Hong Kong and Macao).
 PROVINCE_CODES: frozenset[str] = frozenset(
@@ -54,3 +57,52 @@ def region_prefix(scope: str) -> str:
 def region_contains(scope: str, code: str) -> bool:
     """Whether the region ``code`` lies within (or is) the region ``scope``."""
     return code.startswith(region_prefix(scope))
+
+
+# --- Distances -----------------------------------------------------------------------------
+
+# Mainland China, Hong Kong, Macao and Taiwan fit inside this box (with a small margin).
+CHINA_LAT = (3.8, 53.6)
+CHINA_LON = (73.4, 135.1)
+KM_PER_DEGREE_LAT = 111.32
+MAX_RADIUS_KM = 100.0
+
+
+def check_china_coordinates(lat: float | None, lon: float | None) -> tuple[float, float] | None:
+    """Both or neither; when given, inside China's bounding box (a typo'd point is caught)."""
+    if lat is None and lon is None:
+        return None
+    if lat is None or lon is None:
+        missing = "lat" if lat is None else "lon"
+        raise Invalid(missing, N_("Give both latitude and longitude, or neither."))
+    problems = []
+    if not (CHINA_LAT[0] <= lat <= CHINA_LAT[1]):
+        problems.append(FieldProblem("lat", N_("This latitude is outside China.")))
+    if not (CHINA_LON[0] <= lon <= CHINA_LON[1]):
+        problems.append(FieldProblem("lon", N_("This longitude is outside China.")))
+    if problems:
+        raise Invalid.many(problems)
+    return lat, lon
+
+
+def check_radius_km(radius_km: float, key: str = "radius_km") -> float:
+    if not (0 < radius_km <= MAX_RADIUS_KM):
+        raise Invalid(
+            key, N_("The distance must be more than 0 and at most {max} km."), max=int(MAX_RADIUS_KM)
+        )
+    return radius_km
+
+
+def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float, float, float]:
+    """(min_lat, max_lat, min_lon, max_lon) containing every point within ``radius_km``.
+
+    Used as an indexed SQL prefilter; the exact geodesic distance ranks the few left.
+    """
+    dlat = radius_km / KM_PER_DEGREE_LAT
+    dlon = radius_km / (KM_PER_DEGREE_LAT * max(math.cos(math.radians(lat)), 0.01))
+    return lat - dlat, lat + dlat, lon - dlon, lon + dlon
+
+
+def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Geodesic (WGS-84) distance, as geopy computes it."""
+    return geodesic((lat1, lon1), (lat2, lon2)).kilometers

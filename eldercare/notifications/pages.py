@@ -1,0 +1,39 @@
+"""The inbox page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from eldercare.notifications import service
+from eldercare.web.auth import current_actor, signed_in
+from eldercare.web.templating import render
+
+PAGE_SIZE = 20
+
+
+class InboxPages(Controller):
+    path = "/inbox"
+    include_in_schema = False
+    guards = [signed_in]
+
+    @get("/")
+    async def inbox(self, request: Request, page: FromQuery[int] = 1) -> Template:
+        actor = current_actor(request)
+        page = max(page, 1)
+        items, total = await service.inbox(actor, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+        return render(request, "notifications/inbox.html", items=items, total=total, page=page,
+                      pages=max(1, -(-total // PAGE_SIZE)))
+
+    @post("/{notification_id:int}/read")
+    async def read(self, request: Request, notification_id: FromPath[int]) -> Response[Any]:
+        await service.mark_read(current_actor(request), notification_id)
+        return Redirect("/inbox")
+
+    @post("/read-all")
+    async def read_all(self, request: Request) -> Response[Any]:
+        await service.mark_all_read(current_actor(request))
+        return Redirect("/inbox")
