@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -17,8 +18,21 @@ from litestar.static_files import create_static_files_router
 from eldercare import __version__, db
 from eldercare.accounts.api import AuthController, ElderController, MeController
 from eldercare.accounts.pages import AccountPages, ElderPages, StaffPages
+from eldercare.booking.api import BookingController, JobController, MatchController
+from eldercare.booking.complaints_api import ComplaintController
+from eldercare.booking.pages import BookingPages, BookPages, BureauComplaintPages, JobPages, VisitPages
+from eldercare.catalog.api import CatalogController
+from eldercare.catalog.pages import BureauCatalogPages, MenuPages
+from eldercare.institutions.api import InstitutionController
+from eldercare.institutions.pages import BureauInstitutionPages, InstitutionPages
 from eldercare.notifications.api import NotificationController
 from eldercare.notifications.pages import InboxPages
+from eldercare.providers.api import ProviderController
+from eldercare.providers.pages import (
+    BureauProviderPages,
+    ProviderDashboardPages,
+    ProviderRegisterPages,
+)
 from eldercare.settings import get_settings
 from eldercare.web.auth import auth_middleware, provide_actor
 from eldercare.web.errors import EXCEPTION_HANDLERS
@@ -37,8 +51,17 @@ async def database_pool(_: Litestar) -> AsyncIterator[None]:
         await db.close_pool()
 
 
-def create_app() -> Litestar:
+def create_app(*, scheduler: bool | None = None) -> Litestar:
+    """The app; with ``scheduler`` (or ELDERCARE_RUN_SCHEDULER=1, set by ``eldercare serve``)
+    the sweeps run inside it."""
     settings = get_settings()
+    if scheduler is None:
+        scheduler = os.environ.get("ELDERCARE_RUN_SCHEDULER") == "1"
+    lifespan = [database_pool]
+    if scheduler:
+        from eldercare.scheduling.scheduler import scheduler_lifespan
+
+        lifespan.append(scheduler_lifespan)
     api = Router(
         path="/api/v1",
         route_handlers=[
@@ -46,6 +69,13 @@ def create_app() -> Litestar:
             MeController,
             ElderController,
             NotificationController,
+            CatalogController,
+            InstitutionController,
+            ProviderController,
+            MatchController,
+            BookingController,
+            JobController,
+            ComplaintController,
         ],
     )
     return Litestar(
@@ -56,6 +86,18 @@ def create_app() -> Litestar:
             StaffPages,
             PreferencePages,
             InboxPages,
+            MenuPages,
+            BureauCatalogPages,
+            InstitutionPages,
+            BureauInstitutionPages,
+            ProviderRegisterPages,
+            ProviderDashboardPages,
+            BureauProviderPages,
+            BookPages,
+            BookingPages,
+            JobPages,
+            VisitPages,
+            BureauComplaintPages,
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],
         dependencies={"actor": Provide(provide_actor, sync_to_thread=False)},
@@ -85,6 +127,6 @@ def create_app() -> Litestar:
                 standalone_preset_js_url="/static/vendor/swagger-ui/swagger-ui-standalone-preset.js",
             )],
         ),
-        lifespan=[database_pool],
+        lifespan=lifespan,
         request_max_body_size=settings.max_body_bytes,
     )

@@ -46,7 +46,8 @@ def cmd_demo(_: argparse.Namespace) -> int:
         return await demo.load_demo()
 
     result = _run(load)
-    print(f"demo city ready: {result['elders_created']} elders added")
+    added = ", ".join(f"{key.replace('_', ' ')}: {value}" for key, value in result.items())
+    print(f"demo city ready ({added})")
     print(f"demo sign-ins (password {demo.demo_data.DEMO_PASSWORD}):")
     for role, name, phone, region in demo.sign_in_table():
         print(f"  {role:<16} {phone}  {name} {region}")
@@ -74,11 +75,92 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
     import uvicorn
 
+    scheduler = not args.no_scheduler and args.workers == 1
+    if not args.no_scheduler and args.workers > 1:
+        print("several web workers: the scheduler is off here; run it once with `eldercare worker`")
+    os.environ["ELDERCARE_RUN_SCHEDULER"] = "1" if scheduler else "0"
     _run(_migrate)
     uvicorn.run("eldercare.app:create_app", factory=True, host=args.host, port=args.port,
                 workers=args.workers, log_level="info", proxy_headers=True)
+    return 0
+
+
+def cmd_worker(_: argparse.Namespace) -> int:
+    """The scheduler alone, for deployments whose web processes run without it."""
+    import signal
+
+    from eldercare.scheduling.scheduler import build_scheduler
+
+    async def work() -> None:
+        await _migrate()
+        scheduler = build_scheduler()
+        scheduler.start()
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        print(f"worker running {len(scheduler.get_jobs())} scheduled sweeps; Ctrl-C stops")
+        await stop.wait()
+        scheduler.shutdown(wait=False)
+
+    _run(work)
+    return 0
+
+
+def cmd_jobs_list(_: argparse.Namespace) -> int:
+    from eldercare.scheduling.registry import all_jobs
+    from eldercare.scheduling.runner import last_runs
+
+    async def listing() -> dict:
+        await _migrate()
+        return await last_runs()
+
+    runs = _run(listing)
+    for name, spec in all_jobs().items():
+        run = runs.get(name)
+        last = "never run"
+        if run:
+            state = f"error: {run['error']}" if run["error"] else f"{run['rows']} rows"
+            last = f"last as of {run['as_of']:%Y-%m-%d %H:%M} UTC, {state}"
+        print(f"{name:<24} {spec.trigger_text:<28} {last}")
+        print(f"{'':<24} {spec.description}")
+    return 0
+
+
+def cmd_jobs_run(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from eldercare.scheduling.registry import all_jobs
+    from eldercare.scheduling.runner import run_job
+
+    if args.name not in all_jobs():
+        print(f"error: no job called {args.name}; see `eldercare jobs list`", file=sys.stderr)
+        return 2
+    at = None
+    if args.at:
+        try:
+            at = datetime.fromisoformat(args.at)
+        except ValueError:
+            print("error: --at takes an ISO date-time, like 2026-12-01T09:00:00+08:00", file=sys.stderr)
+            return 2
+        at = at.replace(tzinfo=UTC) if at.tzinfo is None else at
+
+    async def run() -> Any:
+        await _migrate()
+        return await run_job(args.name, at or datetime.now(UTC))
+
+    result = _run(run)
+    if result is None:
+        print(f"{args.name} is running in another process; nothing done")
+        return 0
+    if result.error:
+        print(f"{args.name} failed: {result.error}", file=sys.stderr)
+        return 1
+    print(f"{args.name} as of {result.as_of.isoformat()}: {result.rows} rows")
     return 0
 
 
@@ -94,6 +176,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(handler=cmd_serve)
 
     commands.add_parser("migrate", help="apply migrations").set_defaults(handler=cmd_migrate)
+    commands.add_parser("worker", help="run the scheduled sweeps alone").set_defaults(handler=cmd_worker)
+
+    jobs = commands.add_parser("jobs", help="the scheduled sweeps")
+    job_commands = jobs.add_subparsers(dest="jobs_command", required=True)
+    job_commands.add_parser("list", help="each sweep, its trigger and last run").set_defaults(handler=cmd_jobs_list)
+    run = job_commands.add_parser("run", help="run one sweep as of a moment")
+    run.add_argument("name")
+    run.add_argument("--at", default=None, help="ISO date-time (default: now)")
+    run.set_defaults(handler=cmd_jobs_run)
     commands.add_parser("demo", help="load the demo city (idempotent)").set_defaults(handler=cmd_demo)
 
     user = commands.add_parser("user", help="manage accounts")

@@ -8,6 +8,9 @@ from eldercare import demo_data
 from eldercare.accounts import elders, service
 from eldercare.accounts.elders import ElderInput
 from eldercare.accounts.tables import Elder, User
+from eldercare.catalog import demo as catalog_demo
+from eldercare.institutions import demo as institutions_demo
+from eldercare.providers import demo as providers_demo
 from eldercare.actor import Actor
 from eldercare.geo import service as geo
 
@@ -54,7 +57,11 @@ async def load_demo(now: datetime | None = None) -> dict[str, int]:
                                                    "relationship", "needs")})
         await elders.add_elder(actor, data, channel="counter", now=now)
         created += 1
-    return {"accounts": len(accounts), "elders_created": created}
+    result = {"accounts": len(accounts), "elders_created": created}
+    # The menu first: providers price their offerings under its caps.
+    for feature in (catalog_demo, institutions_demo, providers_demo):
+        result.update(await feature.load_demo(now))
+    return result
 
 
 def sign_in_table() -> list[tuple[str, str, str, str]]:

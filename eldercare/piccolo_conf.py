@@ -15,5 +15,10 @@ APP_REGISTRY = AppRegistry(
         "eldercare.accounts.piccolo_app",
         "eldercare.web.piccolo_app",
         "eldercare.notifications.piccolo_app",
+        "eldercare.catalog.piccolo_app",
+        "eldercare.providers.piccolo_app",
+        "eldercare.institutions.piccolo_app",
+        "eldercare.booking.piccolo_app",
+        "eldercare.scheduling.piccolo_app",
     ]
 )

@@ -32,6 +32,15 @@ class Settings:
     sqlite_busy_seconds: int
     pg_pool_max: int
     argon2_profile: str
+    min_notice_minutes: int
+    max_ahead_days: int
+    offer_minutes: int
+    free_cancel_minutes: int
+    check_in_early_minutes: int
+    geofence_m: int
+    travel_buffer_minutes: int
+    max_open_bookings: int
+    missed_after_minutes: int
 
     @property
     def is_sqlite(self) -> bool:
@@ -59,4 +68,13 @@ def get_settings() -> Settings:
         sqlite_busy_seconds=_int("ELDERCARE_SQLITE_BUSY_SECONDS", 30),
         pg_pool_max=_int("ELDERCARE_PG_POOL_MAX", 10),
         argon2_profile=os.environ.get("ELDERCARE_ARGON2_PROFILE", "standard"),
+        min_notice_minutes=_int("ELDERCARE_MIN_NOTICE_MINUTES", 30),
+        max_ahead_days=_int("ELDERCARE_MAX_AHEAD_DAYS", 90),
+        offer_minutes=_int("ELDERCARE_OFFER_MINUTES", 30),
+        free_cancel_minutes=_int("ELDERCARE_FREE_CANCEL_MINUTES", 120),
+        check_in_early_minutes=_int("ELDERCARE_CHECK_IN_EARLY_MINUTES", 60),
+        geofence_m=_int("ELDERCARE_GEOFENCE_M", 300),
+        travel_buffer_minutes=_int("ELDERCARE_TRAVEL_BUFFER_MINUTES", 30),
+        max_open_bookings=_int("ELDERCARE_MAX_OPEN_BOOKINGS", 20),
+        missed_after_minutes=_int("ELDERCARE_MISSED_AFTER_MINUTES", 30),
     )

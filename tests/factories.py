@@ -23,7 +23,7 @@ def valid_id_number(
     male: bool = True,
     seq: int | None = None,
 ) -> str:
-    """A valid 18-character resident ID number; ``seq`` (0-99) varies it, else a new one each call."""
+    """A valid 18-character resident ID number; ``seq`` (0-99) varies it (default: a new one)."""
     if seq is None:
         seq = next(_sequence) % 100
     order = seq * 10 + (1 if male else 2)  # the 17th digit: odd for men, even for women

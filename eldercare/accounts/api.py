@@ -21,7 +21,7 @@ from eldercare.accounts.schemas import (
     TokenOut,
     UserBrief,
 )
-from eldercare.web.auth import CurrentActor, client_ip, signed_in
+from eldercare.web.auth import CurrentActor, client_ip, roles, signed_in
 from eldercare.web.idempotency import idempotent
 from eldercare.web.pagination import PageParams, provide_page
 
@@ -64,7 +64,9 @@ class ElderController(Controller):
     guards = [signed_in]
     dependencies = {"page": Provide(provide_page, sync_to_thread=False)}
 
-    @post("/", status_code=201)
+    # The role is checked before the body is read (API.md: 401, 403, 404, then 400/422).
+    @post("/", status_code=201,
+          guards=[roles("resident", "family", "community_staff", "bureau_officer")])
     async def create(self, request: Request, actor: CurrentActor, data: JSONBody[ElderCreate]) -> Elder:
         async def create_elder() -> Elder:
             return Elder.of(await elders.add_elder(actor, data.to_input(), channel="app"))

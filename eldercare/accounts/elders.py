@@ -76,6 +76,18 @@ def _view(row: dict, today: date, relationship: str | None = None) -> ElderView:
     )
 
 
+async def check_input(actor: Actor, data: ElderInput, *, problems: list[FieldProblem],
+                      now: datetime | None = None) -> None:
+    """Raise every problem of the input together with ``problems`` found earlier (a form's
+    fields that did not even parse); stores nothing."""
+    try:
+        await _checked(actor, data, local_today(now or datetime.now(UTC)))
+    except Invalid as error:
+        problems = problems + error.problems
+    if problems:
+        raise Invalid.many(problems)
+
+
 async def _checked(actor: Actor, data: ElderInput, today: date) -> dict:
     """Every field checked at once, so a form can show each problem beside its field."""
     problems: list[FieldProblem] = []
@@ -260,3 +272,35 @@ async def user_names(ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}
     return {r["id"]: r["name"] for r in await User.select(User.id, User.name).where(User.id.is_in(ids)).run()}
+
+
+async def elders_by_id(ids: list[int], *, now: datetime | None = None) -> dict[int, ElderView]:
+    """Elder records for services that do their own access checks (a provider sees the
+    elders of its own jobs, and only what the job needs)."""
+    if not ids:
+        return {}
+    today = local_today(now or datetime.now(UTC))
+    rows = await Elder.select().where(Elder.id.is_in(list(set(ids)))).run()
+    return {row["id"]: _view(row, today) for row in rows}
+
+
+async def acts_for(actor: Actor, elder_id: int) -> bool:
+    """Whether this actor is on the elder's side: the elder, linked family, or regional staff."""
+    try:
+        await _visible_row(actor, elder_id)
+    except NotFound:
+        return False
+    return True
+
+
+async def elder_ids_for(actor: Actor) -> list[int] | None:
+    """The elders an actor acts for, or None for staff (who act by region, not by list)."""
+    if actor.is_staff:
+        return None
+    return await account_elder_ids(actor.id)
+
+
+async def linked_user_ids(elder_id: int) -> list[int]:
+    """Everyone who acts for this elder through a link (the elder's own account, family)."""
+    rows = await ElderLink.select(ElderLink.user).where(ElderLink.elder == elder_id).run()
+    return [row["user"] for row in rows]

@@ -12,7 +12,7 @@ from litestar.response import Redirect, Template
 from eldercare.accounts import domain, elders, service
 from eldercare.accounts.elders import NEEDS, ElderInput
 from eldercare.actor import Actor
-from eldercare.errors import N_, DomainError, Forbidden, Invalid
+from eldercare.errors import N_, DomainError, FieldProblem, Forbidden, Invalid
 from eldercare.geo import service as geo
 from eldercare.web.auth import SESSION_COOKIE, client_ip, current_actor, signed_in
 from eldercare.web.i18n import translate
@@ -160,15 +160,22 @@ class ElderPages(Controller):
         actor = current_actor(request)
         raw = await request.form()
         form = {key: raw.get(key) for key in raw}
-        form["needs"] = raw.getall("needs") if hasattr(raw, "getall") else []
+        form["needs"] = raw.getall("needs", [])
+        typed_wrong: list[FieldProblem] = []
         try:
-            data = ElderInput(
-                name=form.get("name") or "", id_number=form.get("id_number") or "",
-                address=form.get("address") or "", region_code=form.get("region_code") or "",
-                phone=form.get("phone") or None, lat=_float(form, "lat"), lon=_float(form, "lon"),
-                living_situation=form.get("living_situation") or None,
-                relationship=form.get("relationship") or None, needs=list(form["needs"]),
-            )
+            lat, lon = _coordinates(form)
+        except Invalid as error:
+            typed_wrong, lat, lon = error.problems, None, None
+        data = ElderInput(
+            name=form.get("name") or "", id_number=form.get("id_number") or "",
+            address=form.get("address") or "", region_code=form.get("region_code") or "",
+            phone=form.get("phone") or None, lat=lat, lon=lon,
+            living_situation=form.get("living_situation") or None,
+            relationship=form.get("relationship") or None, needs=list(form["needs"]),
+        )
+        try:
+            if typed_wrong:  # report them with every other problem of the form, store nothing
+                await elders.check_input(actor, data, problems=typed_wrong)
             elder = await elders.add_elder(actor, data, channel="web")
         except DomainError as error:
             return await self._form_page(request, actor, status_code=error.status_code, form=form,
@@ -192,14 +199,19 @@ class ElderPages(Controller):
                       can_reveal=True, created=False, region=await geo.get_region(elder.region_code))
 
 
-def _float(form: dict[str, Any], key: str) -> float | None:
-    value = (form.get(key) or "").strip()
-    if not value:
-        return None
-    try:
-        return float(value)
-    except ValueError as error:
-        raise Invalid(key, N_("Enter a number, like 30.52.")) from error
+def _coordinates(form: dict[str, Any]) -> tuple[float | None, float | None]:
+    """Typed latitude and longitude; both problems reported together."""
+    values: dict[str, float | None] = {}
+    problems = []
+    for key in ("lat", "lon"):
+        text = (form.get(key) or "").strip()
+        try:
+            values[key] = float(text) if text else None
+        except ValueError:
+            problems.append(FieldProblem(key, N_("Enter a number, like 30.52.")))
+    if problems:
+        raise Invalid.many(problems)
+    return values["lat"], values["lon"]
 
 
 class StaffPages(Controller):

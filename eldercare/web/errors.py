@@ -11,7 +11,7 @@ from litestar.exceptions import HTTPException, ValidationException
 from litestar.response import Redirect
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
-from eldercare.errors import DomainError, NotSignedIn
+from eldercare.errors import N_, DomainError, NotSignedIn
 from eldercare.web.auth import is_api
 from eldercare.web.i18n import translate
 from eldercare.web.locale import request_locale
@@ -22,16 +22,16 @@ log = logging.getLogger("eldercare.web")
 _OBJECT_FIELD = re.compile(r"^Object (?:missing required|contains unknown) field `([^`]+)`")
 
 _GENERIC = {
-    400: "The request could not be read.",
-    401: "Please sign in first.",
-    403: "Your account is not allowed to do this.",
-    404: "Not found.",
-    405: "This action is not available here.",
-    409: "This cannot be done now.",
-    413: "The request is too large.",
-    422: "Some fields need correcting.",
-    429: "Too many attempts. Please wait a minute and try again.",
-    500: "Something went wrong on our side. Please try again later.",
+    400: N_("The request could not be read."),
+    401: N_("Please sign in first."),
+    403: N_("Your account is not allowed to do this."),
+    404: N_("Not found."),
+    405: N_("This action is not available here."),
+    409: N_("This cannot be done now."),
+    413: N_("The request is too large."),
+    422: N_("Some fields need correcting."),
+    429: N_("Too many attempts. Please wait a minute and try again."),
+    500: N_("Something went wrong on our side. Please try again later."),
 }
 
 
@@ -57,6 +57,8 @@ def _validation_extra(exc: ValidationException, locale: str) -> list[dict[str, s
             # A missing or unknown field is reported on the object that holds it; name the field.
             if named := _OBJECT_FIELD.search(message):
                 key = named.group(1) if key == "data" else f"{key}.{named.group(1)}"
+            elif key == "data":  # the body as a whole (empty, not an object): malformed, 400
+                continue
             extra.append({"key": key, "message": message})
     return extra
 

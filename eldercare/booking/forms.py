@@ -1,0 +1,142 @@
+"""What the booking pages need besides the services: reading forms, placing errors beside
+their fields, and saying times the way people here say them ("周二 12月3日 上午9:00").
+
+Times are stored in UTC and always shown in the platform's zone (Asia/Shanghai).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from babel import Locale
+from babel.dates import format_date, format_time
+from litestar import Request
+
+from eldercare.booking.views import zone
+from eldercare.errors import N_, DomainError, FieldProblem, Invalid
+from eldercare.web.i18n import translate
+from eldercare.web.locale import request_locale
+
+_PATTERNS = {
+    # locale: (short day, long day, time)
+    "zh_CN": ("EEE M月d日", "M月d日 EEEE", "Bh:mm"),  # B: 上午 / 中午 / 下午 / 晚上
+    "en": ("EEE d MMM", "EEEE d MMMM", "h:mm a"),
+}
+
+
+def _patterns(locale: str) -> tuple[str, str, str]:
+    return _PATTERNS.get(locale, _PATTERNS["en"])
+
+
+def local(moment: datetime) -> datetime:
+    return moment.astimezone(zone())
+
+
+def day_label(value: date | datetime, locale: str) -> str:
+    """ "周二 12月3日" / "Tue 3 Dec"."""
+    day = local(value).date() if isinstance(value, datetime) else value
+    return format_date(day, _patterns(locale)[0], locale=Locale.parse(locale))
+
+
+def long_day(value: datetime, locale: str) -> str:
+    """ "12月3日 星期二" / "Tuesday 3 December"."""
+    return format_date(local(value).date(), _patterns(locale)[1], locale=Locale.parse(locale))
+
+
+def clock(value: datetime, locale: str) -> str:
+    """ "上午9:00", "中午12:00" or "9:00 AM", in the platform's zone."""
+    return format_time(local(value), _patterns(locale)[2], locale=Locale.parse(locale))
+
+
+def helpers(request: Request) -> dict[str, Any]:
+    """Template helpers bound to the reader's language."""
+    locale = request_locale(request)
+    return {
+        "day_label": lambda value: day_label(value, locale),
+        "long_day": lambda value: long_day(value, locale),
+        "clock": lambda value: clock(value, locale),
+        "when": lambda value: f"{day_label(value, locale)} {clock(value, locale)}",
+        "iso": lambda value: local(value).isoformat(),
+    }
+
+
+async def form_dict(request: Request) -> dict[str, Any]:
+    raw = await request.form()
+    return {key: raw.get(key) for key in raw if key != "_csrf_token"}
+
+
+def text(form: dict[str, Any], key: str) -> str:
+    value = form.get(key)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def optional_int(form: dict[str, Any], key: str) -> int | None:
+    """An id from a form; empty is None, anything not a whole number is 422 on that field."""
+    value = text(form, key)
+    if not value:
+        return None
+    if not value.isdigit() or len(value) > 12:
+        raise Invalid(key, N_("Please choose from the list."))
+    return int(value)
+
+
+def optional_int_or_none(form: dict[str, Any], key: str) -> int | None:
+    """An id to carry back into a re-rendered page: None when it is not a whole number."""
+    value = text(form, key)
+    return int(value) if value.isdigit() and len(value) <= 12 else None
+
+
+def required_int(form: dict[str, Any], key: str, message: str) -> int:
+    value = optional_int(form, key)
+    if value is None:
+        raise Invalid(key, message)
+    return value
+
+
+def position(form: dict[str, Any]) -> tuple[float, float]:
+    """Latitude and longitude typed or filled in by the browser; each bad one is named."""
+    problems, values = [], []
+    for key in ("lat", "lon"):
+        try:
+            values.append(float(text(form, key).replace(",", ".")))
+        except ValueError:
+            problems.append(FieldProblem(key, N_("Give the position as numbers, like 30.52.")))
+    if problems:
+        raise Invalid.many(problems)
+    return values[0], values[1]
+
+
+def translate_message(request: Request, message: str, **params: Any) -> str:
+    return translate(request_locale(request), message, **params)
+
+
+def parse_start(value: str | None) -> datetime:
+    """A start time from a link or hidden field: ISO 8601 with its offset, else 422 on start."""
+    try:
+        moment = datetime.fromisoformat((value or "").strip().replace(" ", "+"))
+    except ValueError as error:
+        raise Invalid("start", N_("Please choose a time from the list.")) from error
+    if moment.tzinfo is None:
+        raise Invalid("start", N_("Please choose a time from the list."))
+    return moment
+
+
+def errors(
+    request: Request,
+    error: DomainError,
+    keys: dict[str, str] | None = None,
+    shown: frozenset[str] = frozenset(),
+) -> dict[str, str]:
+    """Each problem translated and placed beside its form field (renamed by ``keys``); a problem
+    with no field, or about a field the page does not show, goes above the form."""
+    locale = request_locale(request)
+    if not error.problems:
+        return {"__all__": translate(locale, error.message, **error.params)}
+    found: dict[str, str] = {}
+    for problem in error.problems:
+        key = (keys or {}).get(problem.key, problem.key)
+        found.setdefault(
+            key if key in shown else "__all__", translate(locale, problem.message, **problem.params)
+        )
+    return found

@@ -1,0 +1,331 @@
+"""Booking use cases: match, book, read. The visit's later steps live in visits.py.
+
+Each write is one transaction; offering a booking to a provider, and telling people, happen
+inside the transaction that changed the booking.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from eldercare.accounts import elders as elder_records
+from eldercare.accounts import service as accounts
+from eldercare.accounts.elders import ElderView
+from eldercare.actor import Actor
+from eldercare.audit import service as audit
+from eldercare.booking import domain, matching
+from eldercare.booking.domain import Candidate
+from eldercare.booking.policy import current_policy
+from eldercare.booking.tables import Booking, BookingOffer
+from eldercare.catalog import service as catalog
+from eldercare.db import write_transaction
+from eldercare.errors import N_, Conflict, Invalid, NotFound
+from eldercare.notifications.service import notify
+
+
+@dataclass(frozen=True)
+class BookingView:
+    id: int
+    status: str
+    elder_id: int
+    service_code: str
+    provider_id: int | None
+    caregiver_id: int | None
+    start: datetime
+    end: datetime
+    price_fen: int
+    subsidy_fen: int
+    copay_fen: int
+    channel: str
+    notes: str
+    offer_expires_at: datetime | None
+    late_cancellation: bool
+    cancel_reason: str
+    check_in_at: datetime | None
+    geofence_flag: bool
+    check_out_at: datetime | None
+    actual_minutes: int | None
+    visit_notes: str
+    stars: int | None
+    rating_comment: str
+    confirmed_at: datetime | None
+    series_id: int | None
+    sides: frozenset[str] = frozenset()
+
+    @property
+    def actions(self) -> list[str]:
+        return domain.allowed_actions(self.status, set(self.sides))
+
+
+def view(row: dict[str, Any], sides: frozenset[str] = frozenset()) -> BookingView:
+    return BookingView(
+        id=row["id"], status=row["status"], elder_id=row["elder"], service_code=row["service_code"],
+        provider_id=row["provider"], caregiver_id=row["caregiver"], start=row["start_at"],
+        end=row["end_at"], price_fen=row["price_fen"], subsidy_fen=row["subsidy_fen"],
+        copay_fen=row["copay_fen"], channel=row["channel"], notes=row["notes"],
+        offer_expires_at=row["offer_expires_at"], late_cancellation=row["late_cancellation"],
+        cancel_reason=row["cancel_reason"], check_in_at=row["check_in_at"],
+        geofence_flag=row["geofence_flag"], check_out_at=row["check_out_at"],
+        actual_minutes=row["actual_minutes"], visit_notes=row["visit_notes"], stars=row["stars"],
+        rating_comment=row["rating_comment"], confirmed_at=row["confirmed_at"],
+        series_id=row["series_id"], sides=sides,
+    )
+
+
+def _place(elder: ElderView) -> matching.Place:
+    if elder.lat is None or elder.lon is None:
+        raise Invalid("elder_id", N_("This elder's address has no map position yet."))
+    return matching.Place(lat=elder.lat, lon=elder.lon, region_code=elder.region_code)
+
+
+async def sides_for(actor: Actor, row: dict[str, Any]) -> frozenset[str]:
+    """How this actor stands to a booking; no side means the booking is not theirs (404)."""
+    from eldercare.providers import service as providers
+
+    sides = set()
+    if actor.has_role("provider_admin") and actor.provider_id and actor.provider_id == row["provider"]:
+        sides.add(domain.PROVIDER)
+    if actor.has_role("caregiver") and row["caregiver"] is not None:
+        if await providers.caregiver_id_for(actor) == row["caregiver"]:
+            sides.add(domain.CAREGIVER)
+    if (actor.is_staff or actor.has_role("resident", "family")) and await elder_records.acts_for(actor, row["elder"]):
+        sides.add(domain.ELDER_SIDE)
+    return frozenset(sides)
+
+
+async def load_for(actor: Actor, booking_id: int, *, lock: bool = False) -> tuple[dict[str, Any], frozenset[str]]:
+    """The booking row and the actor's sides; 404 when the actor has none."""
+    query = Booking.select().where(Booking.id == booking_id)
+    if lock and not _sqlite():
+        query = query.lock_rows()
+    row = await query.first().run()
+    if row is None:
+        raise NotFound(N_("No such booking."))
+    sides = await sides_for(actor, row)
+    if not sides:
+        raise NotFound(N_("No such booking."))
+    return row, sides
+
+
+def _sqlite() -> bool:
+    from eldercare.db import is_sqlite
+
+    return is_sqlite()
+
+
+# --------------------------------------------------------------------------- matching
+
+
+async def match(actor: Actor, *, elder_id: int, service_code: str, start: datetime,
+                now: datetime | None = None) -> list[Candidate]:
+    now = now or datetime.now(UTC)
+    elder = await elder_records.get_elder(actor, elder_id)
+    item = await _offered_item(service_code, elder.region_code)
+    domain.check_start(start, now, current_policy())
+    return await matching.candidates(
+        item_code=item.code, skill=item.skill, duration=timedelta(minutes=item.duration_minutes),
+        place=_place(elder), start=start, now=now, policy=current_policy(),
+    )
+
+
+async def _offered_item(service_code: str, region_code: str) -> catalog.ItemInfo:
+    """The menu item, if this region's menu offers it (else the item does not exist here: 404)."""
+    item = await catalog.get_item(service_code)
+    if not item.active or await catalog.price_cap(service_code, region_code) is None:
+        raise NotFound(N_("This service is not offered where the elder lives."))
+    return item
+
+
+# --------------------------------------------------------------------------- booking
+
+
+def _channel(actor: Actor, requested: str | None, default: str) -> str:
+    if requested is not None and requested not in domain.CHANNELS:
+        raise Invalid("channel", N_("Choose app, web, phone, counter or proxy."))
+    if actor.is_staff:
+        return requested if requested in ("phone", "counter", "proxy") else "proxy"
+    return requested if requested in domain.ONLINE_CHANNELS else default
+
+
+async def book(
+    actor: Actor, *, elder_id: int, service_code: str, start: datetime, provider_id: int | None = None,
+    notes: str = "", channel: str | None = None, default_channel: str = "app",
+    series_id: int | None = None, now: datetime | None = None,
+) -> BookingView:
+    """Book a visit: to the chosen provider, or to the best match; someone must be free then."""
+    now = now or datetime.now(UTC)
+    policy = current_policy()
+    elder = await elder_records.get_elder(actor, elder_id)
+    item = await _offered_item(service_code, elder.region_code)
+    if len(notes) > 500:
+        raise Invalid("notes", N_("Notes can be at most 500 characters."))
+    domain.check_start(start, now, policy)
+    channel = _channel(actor, channel, default_channel)
+    duration = timedelta(minutes=item.duration_minutes)
+    found = await matching.candidates(
+        item_code=item.code, skill=item.skill, duration=duration, place=_place(elder), start=start,
+        now=now, policy=policy, only_provider=provider_id,
+    )
+    if not found:
+        if provider_id is not None:
+            raise Invalid("provider_id", N_("This provider cannot come at that time. Please choose another time or provider."))
+        raise Invalid("start", N_("No provider is free at that time. Please choose another time."))
+    best = found[0]
+    start_utc = start.astimezone(UTC)
+    async with write_transaction():
+        open_count = await Booking.count().where(
+            (Booking.elder == elder_id) & Booking.status.is_in(list(domain.OPEN))
+        ).run()
+        if open_count >= policy.max_open_per_elder:
+            raise Conflict(N_("This elder already has {count} bookings waiting for a provider."), count=open_count)
+        booking = Booking(
+            elder=elder_id, service_code=item.code, start_at=start_utc, end_at=start_utc + duration,
+            busy_until=start_utc + duration + policy.travel_buffer, status=domain.REQUESTED,
+            chosen_provider=provider_id is not None, channel=channel, booked_by=actor.id, notes=notes.strip(),
+            price_fen=best.price_fen, subsidy_fen=0, copay_fen=best.price_fen, series_id=series_id,
+            created_at=now, updated_at=now,
+        )
+        await booking.save().run()
+        await _offer(booking.id, best, now)
+        await audit.record(actor, "booking.create", entity="booking", entity_id=booking.id,
+                           detail=f"{item.code} {channel}", now=now)
+        row = await Booking.select().where(Booking.id == booking.id).first().run()
+    return view(row, frozenset({domain.ELDER_SIDE}))
+
+
+async def _offer(booking_id: int, candidate: Candidate, now: datetime) -> None:
+    """Offer the job to one provider (inside the caller's transaction) and tell its admins."""
+    policy = current_policy()
+    expires = now + policy.offer_window
+    price = domain.price(candidate.price_fen)
+    await Booking.update({
+        Booking.status: domain.OFFERED, Booking.provider: candidate.provider_id, Booking.caregiver: None,
+        Booking.offer_expires_at: expires, Booking.price_fen: price.price_fen,
+        Booking.subsidy_fen: price.subsidy_fen, Booking.copay_fen: price.copay_fen, Booking.updated_at: now,
+    }).where(Booking.id == booking_id).run()
+    offer = BookingOffer(booking=booking_id, provider=candidate.provider_id, offered_at=now, expires_at=expires)
+    await offer.save().run()
+    for user_id in await accounts.users_with_role("provider_admin", provider_id=candidate.provider_id):
+        await notify(user_id, "job.offered", N_("A new job is waiting for your answer (booking {id})."),
+                     dedupe_key=f"offer:{offer.id}:{user_id}", link="/jobs", now=now, id=booking_id)
+
+
+async def offer_next(row: dict[str, Any], now: datetime, *, reason: str) -> str:
+    """After a decline, a time-out or a provider's cancellation: the next best match, or the
+    end of the road (``declined`` for a chosen provider, else ``expired``), with everyone told."""
+    policy = current_policy()
+    tried = {o["provider"] for o in await BookingOffer.select(BookingOffer.provider).where(
+        BookingOffer.booking == row["id"]).run()}
+    found: list[Candidate] = []
+    if not row["chosen_provider"] and row["start_at"] > now + policy.min_notice:
+        elder = (await elder_records.elders_by_id([row["elder"]], now=now))[row["elder"]]
+        item = await catalog.get_item(row["service_code"])
+        found = await matching.candidates(
+            item_code=item.code, skill=item.skill, duration=row["end_at"] - row["start_at"],
+            place=_place(elder), start=row["start_at"], now=now, policy=policy,
+            exclude_providers=frozenset(tried),
+        )
+    if found:
+        await _offer(row["id"], found[0], now)
+        return domain.OFFERED
+    final = domain.DECLINED if row["chosen_provider"] and reason == "declined" else domain.EXPIRED
+    await Booking.update({Booking.status: final, Booking.offer_expires_at: None, Booking.updated_at: now}).where(
+        Booking.id == row["id"]).run()
+    await tell_elder_side(row, "booking.unfilled",
+                          N_("No provider could take the booking for {date}. Please choose another time."),
+                          now=now, staff_too=True)
+    return final
+
+
+async def tell_elder_side(row: dict[str, Any], kind: str, message: str, *, now: datetime,
+                          staff_too: bool = False, **params: Any) -> None:
+    """Notify whoever booked, the elder's linked family, and (when asked) the region's staff."""
+    elder = (await elder_records.elders_by_id([row["elder"]], now=now))[row["elder"]]
+    recipients = {row["booked_by"], *await elder_records.linked_user_ids(row["elder"])}
+    if staff_too:
+        recipients |= set(await accounts.users_with_role("community_staff", region_covering=elder.region_code))
+    local = row["start_at"].astimezone(_zone())
+    for user_id in recipients:
+        await notify(user_id, kind, message, dedupe_key=f"{kind}:{row['id']}:{row['status']}:{user_id}:{params.get('key', '')}",
+                     link=f"/bookings/{row['id']}", now=now,
+                     date=local.strftime("%Y-%m-%d %H:%M"), **{k: v for k, v in params.items() if k != "key"})
+
+
+def _zone():
+    from zoneinfo import ZoneInfo
+
+    from eldercare.settings import get_settings
+
+    return ZoneInfo(get_settings().timezone)
+
+
+# --------------------------------------------------------------------------- reading
+
+
+async def get_booking(actor: Actor, booking_id: int) -> BookingView:
+    row, sides = await load_for(actor, booking_id)
+    return view(row, sides)
+
+
+async def list_bookings(actor: Actor, *, elder_id: int | None = None, status: str | None = None,
+                        limit: int = 50, offset: int = 0) -> tuple[list[BookingView], int]:
+    """The bookings an actor may see: their elders' (or region's, for staff), their provider's,
+    or their own visits as a caregiver. Sides are worked out in bulk, not per row."""
+    from eldercare.geo.domain import region_contains, region_prefix
+    from eldercare.providers import service as providers
+
+    if status is not None and status not in domain.STATUSES:
+        raise Invalid("status", N_("Unknown status: {status}."), status=status)
+    clauses = []
+    provider_id = actor.provider_id if actor.has_role("provider_admin") else None
+    caregiver_id = await providers.caregiver_id_for(actor) if actor.has_role("caregiver") else None
+    own_elders: set[int] = set()
+    if provider_id:
+        clauses.append(Booking.provider == provider_id)
+    if caregiver_id is not None:
+        clauses.append(Booking.caregiver == caregiver_id)
+    if actor.is_staff:
+        clauses.append(Booking.elder.region_code.like(f"{region_prefix(actor.region_code or '')}%"))
+    elif actor.has_role("resident", "family"):
+        own_elders = set(await elder_records.account_elder_ids(actor.id))
+        if own_elders:
+            clauses.append(Booking.elder.is_in(list(own_elders)))
+    if not clauses:
+        return [], 0
+    where = clauses[0]
+    for clause in clauses[1:]:
+        where = where | clause
+    if elder_id is not None:
+        where = where & (Booking.elder == elder_id)
+    if status is not None:
+        where = where & (Booking.status == status)
+    total = await Booking.count().where(where).run()
+    rows = await Booking.select(*Booking.all_columns(), Booking.elder.region_code.as_alias("elder_region")).where(
+        where).order_by(Booking.start_at, ascending=False).order_by(Booking.id, ascending=False).limit(
+        limit).offset(offset).run()
+
+    def sides(row: dict[str, Any]) -> frozenset[str]:
+        found = set()
+        if provider_id and row["provider"] == provider_id:
+            found.add(domain.PROVIDER)
+        if caregiver_id is not None and row["caregiver"] == caregiver_id:
+            found.add(domain.CAREGIVER)
+        if row["elder"] in own_elders or (
+            actor.is_staff and region_contains(actor.region_code or "", row["elder_region"])
+        ):
+            found.add(domain.ELDER_SIDE)
+        return frozenset(found)
+
+    return [view(row, sides(row)) for row in rows], total
+
+
+async def job_board(actor: Actor, *, limit: int = 50, offset: int = 0) -> tuple[list[BookingView], int]:
+    """The offers open to the actor's organisation, soonest first."""
+    if not actor.provider_id:
+        return [], 0
+    where = (Booking.provider == actor.provider_id) & (Booking.status == domain.OFFERED)
+    total = await Booking.count().where(where).run()
+    rows = await Booking.select().where(where).order_by(Booking.start_at).limit(limit).offset(offset).run()
+    return [view(row, frozenset({domain.PROVIDER})) for row in rows], total

@@ -1,0 +1,73 @@
+"""Running one sweep: once cluster-wide on PostgreSQL (an advisory lock), recorded in job_run."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import socket
+import zlib
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+
+from piccolo.engine.postgres import PostgresEngine
+
+from eldercare.db import engine
+from eldercare.errors import N_, NotFound
+from eldercare.scheduling.registry import all_jobs
+from eldercare.scheduling.tables import JobRun
+
+log = logging.getLogger("eldercare.jobs")
+LOCK_NAMESPACE = 0x45C0  # distinguishes our advisory locks from anyone else's
+
+
+@contextlib.asynccontextmanager
+async def cluster_lock(name: str) -> AsyncIterator[bool]:
+    """True when this process may run ``name`` now. On PostgreSQL a session advisory lock held
+    on its own connection for the run; SQLite serves one machine, where sweeps are idempotent."""
+    db = engine()
+    if not isinstance(db, PostgresEngine):
+        yield True
+        return
+    key = zlib.crc32(name.encode())
+    connection = await db.get_new_connection()
+    try:
+        got = await connection.fetchval("SELECT pg_try_advisory_lock($1, $2)", LOCK_NAMESPACE, key)
+        try:
+            yield bool(got)
+        finally:
+            if got:
+                await connection.execute("SELECT pg_advisory_unlock($1, $2)", LOCK_NAMESPACE, key)
+    finally:
+        await connection.close()
+
+
+async def run_job(name: str, at: datetime | None = None) -> JobRun | None:
+    """Run a sweep as of ``at`` (default now); None when another process holds it right now."""
+    spec = all_jobs().get(name)
+    if spec is None:
+        raise NotFound(N_("There is no job called {name}."), name=name)
+    at = at or datetime.now(UTC)
+    async with cluster_lock(name) as mine:
+        if not mine:
+            log.info("job %s is running elsewhere; skipped", name)
+            return None
+        run = JobRun(name=name, as_of=at, started_at=datetime.now(UTC), host=socket.gethostname()[:100])
+        await run.save().run()
+        try:
+            run.rows = await spec.sweep(at)
+        except Exception as error:  # recorded, then the scheduler carries on with the next run
+            run.error = f"{type(error).__name__}: {error}"[:2000]
+            log.exception("job %s failed", name)
+        run.finished_at = datetime.now(UTC)
+        await run.save().run()
+        return run
+
+
+async def last_runs() -> dict[str, dict]:
+    """The latest run of each job, for ``eldercare jobs list``."""
+    latest: dict[str, dict] = {}
+    for name in all_jobs():
+        row = await JobRun.select().where(JobRun.name == name).order_by(JobRun.id, ascending=False).first().run()
+        if row:
+            latest[name] = row
+    return latest

@@ -1,0 +1,95 @@
+"""What the browser tests share: the words a person sees, the demo people, and the moves
+everybody makes (sign in, switch to 长辈版, ask axe-core).
+
+The tests name things by their English message ids and look them up in the app's own
+Chinese catalogs, so they read what a person reads without repeating the translations.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from eldercare import demo_data
+from eldercare.web.i18n import translate
+
+PASSWORD = demo_data.DEMO_PASSWORD
+FAMILY_PHONE = "13700000001"  # 刘芳, who looks after two demo elders
+STAFF_PHONE = "13900000003"  # 李梅, community staff of 船山区
+OFFICER_PHONE = "13900000002"  # 王建国, bureau officer
+PROVIDER_ADMIN_PHONE = "13600000001"  # 周建英, eldercare/providers/demo.py
+CAREGIVER_PHONE = "13600000011"
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]
+BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def zh(message: str, **params: Any) -> str:
+    """The words a Chinese reader sees for this English message id."""
+    return translate("zh_CN", message, **params)
+
+
+def family_elder_names(phone: str = FAMILY_PHONE) -> list[str]:
+    """The demo elders a demo family member looks after (names do not depend on the day)."""
+    return [e["name"] for e in demo_data.demo_elders(date.today()) if e["family_phone"] == phone]
+
+
+def sign_in(page: Page, phone: str = FAMILY_PHONE, password: str = PASSWORD) -> None:
+    """Sign in through the form, as a person does, and wait for the page that follows."""
+    page.goto("/login")
+    page.get_by_label(zh("Mobile phone number")).fill(phone)
+    page.get_by_label(zh("Password"), exact=True).fill(password)
+    page.get_by_role("button", name=zh("Sign in"), exact=True).click()
+    expect(page).not_to_have_url(re.compile(r"/login(\?|$)"))
+
+
+def switch_to_elder_mode(page: Page) -> None:
+    """Press the 长辈版 switch on the page that is open and wait for it to come back bigger."""
+    page.get_by_role("button", name=zh("Switch to elder mode")).click()
+    expect(page.locator("body")).to_have_class(re.compile(r"\belder-mode\b"))
+
+
+def body_font_px(page: Page) -> float:
+    return float(page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)"))
+
+
+def sideways_scroll_width(page: Page) -> int:
+    return int(page.evaluate("document.scrollingElement.scrollWidth"))
+
+
+def small_buttons(page: Page, minimum: float) -> list[str]:
+    """Visible buttons (and links drawn as buttons) smaller than minimum × minimum px."""
+    return list(
+        page.evaluate(
+            """(minimum) => [...document.querySelectorAll(
+                   'button, input[type=submit], input[type=button], a.button, a.big-button')]
+               .filter((el) => el.getClientRects().length > 0
+                               && getComputedStyle(el).visibility !== 'hidden')
+               .map((el) => [el, el.getBoundingClientRect()])
+               .filter(([, box]) => box.width < minimum || box.height < minimum)
+               .map(([el, box]) => `"${el.innerText.trim()}" ${Math.round(box.width)}x`
+                                   + `${Math.round(box.height)}`)""",
+            minimum,
+        )
+    )
+
+
+def axe_problems(page: Page, label: str) -> list[str]:
+    """axe-core's serious and critical WCAG 2.x A/AA violations on the open page, one line
+    per rule: the page, the rule id, its impact and the elements it found."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+    lines = []
+    for violation in results.response["violations"]:
+        if violation.get("impact") not in BLOCKING_IMPACTS:
+            continue
+        targets = [" ".join(map(str, node["target"])) for node in violation["nodes"]]
+        lines.append(
+            f"{label} ({page.url}): {violation['id']} [{violation['impact']}] "
+            f"{violation['help']} at {targets}"
+        )
+    return lines
