@@ -20,6 +20,8 @@ from eldercare.accounts.api import AuthController, ElderController, MeController
 from eldercare.accounts.pages import AccountPages, ElderPages, StaffPages
 from eldercare.booking.api import BookingController, JobController, MatchController
 from eldercare.booking.complaints_api import ComplaintController
+from eldercare.booking.series_api import SeriesController
+from eldercare.booking.series_pages import SeriesPages
 from eldercare.booking.pages import BookingPages, BookPages, BureauComplaintPages, JobPages, VisitPages
 from eldercare.catalog.api import CatalogController
 from eldercare.catalog.pages import BureauCatalogPages, MenuPages
@@ -76,6 +78,7 @@ def create_app(*, scheduler: bool | None = None) -> Litestar:
             BookingController,
             JobController,
             ComplaintController,
+            SeriesController,
         ],
     )
     return Litestar(
@@ -98,6 +101,7 @@ def create_app(*, scheduler: bool | None = None) -> Litestar:
             JobPages,
             VisitPages,
             BureauComplaintPages,
+            SeriesPages,
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],
         dependencies={"actor": Provide(provide_actor, sync_to_thread=False)},

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 
 from eldercare.errors import DomainError
@@ -131,6 +132,32 @@ def cmd_jobs_list(_: argparse.Namespace) -> int:
     return 0
 
 
+@contextlib.contextmanager
+def _progress_bar(name: str) -> Iterator[Callable[[int, int | None], None]]:
+    """A rich progress bar on a terminal for sweeps that report progress; silent when piped."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        SpinnerColumn,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
+    console = Console(stderr=True)
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    quiet = not console.is_terminal
+    with Progress(*columns, console=console, transient=True, disable=quiet) as bar:
+        task = bar.add_task(name, total=None)
+
+        def update(done: int, total: int | None) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
 def cmd_jobs_run(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
@@ -149,11 +176,12 @@ def cmd_jobs_run(args: argparse.Namespace) -> int:
             return 2
         at = at.replace(tzinfo=UTC) if at.tzinfo is None else at
 
-    async def run() -> Any:
-        await _migrate()
-        return await run_job(args.name, at or datetime.now(UTC))
+    with _progress_bar(args.name) as progress:
+        async def run() -> Any:
+            await _migrate()
+            return await run_job(args.name, at or datetime.now(UTC), progress=progress)
 
-    result = _run(run)
+        result = _run(run)
     if result is None:
         print(f"{args.name} is running in another process; nothing done")
         return 0

@@ -41,6 +41,11 @@ class Settings:
     travel_buffer_minutes: int
     max_open_bookings: int
     missed_after_minutes: int
+    sms_backend: str
+    sms_max_attempts: int
+    reminder_hours: int
+    reminder_minutes: int
+    series_horizon_days: int
 
     @property
     def is_sqlite(self) -> bool:
@@ -77,4 +82,9 @@ def get_settings() -> Settings:
         travel_buffer_minutes=_int("ELDERCARE_TRAVEL_BUFFER_MINUTES", 30),
         max_open_bookings=_int("ELDERCARE_MAX_OPEN_BOOKINGS", 20),
         missed_after_minutes=_int("ELDERCARE_MISSED_AFTER_MINUTES", 30),
+        sms_backend=os.environ.get("ELDERCARE_SMS_BACKEND", "log"),
+        sms_max_attempts=_int("ELDERCARE_SMS_MAX_ATTEMPTS", 5),
+        reminder_hours=_int("ELDERCARE_REMINDER_HOURS", 24),
+        reminder_minutes=_int("ELDERCARE_REMINDER_MINUTES", 60),
+        series_horizon_days=_int("ELDERCARE_SERIES_HORIZON_DAYS", 14),
     )

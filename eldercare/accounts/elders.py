@@ -229,7 +229,11 @@ async def reveal_elder(actor: Actor, elder_id: int, *, now: datetime | None = No
 
 
 def _search_clause(query: str):
-    """Name, masked ID (``510903********123X`` or its last four), or phone digits."""
+    """Name, masked ID (``510903********123X`` or its last four), or phone digits.
+
+    LIKE's wildcards are dropped from what people type: a search for "%" finds nothing more.
+    """
+    query = query.replace("%", "").replace("_", "")
     q = query.strip().upper()
     if "*" in q and len(q) == 18:
         return Elder.id_number.like(f"{q[:6]}%") & Elder.id_number.like(f"%{q[-4:]}")

@@ -120,7 +120,8 @@ async def create_user(
             created_at=now, password_changed_at=now,
         )
         await row.save().run()
-        await audit.record(by, "user.register" if by is None else "role.grant", entity="user",
+        self_service = by is None and set(roles) <= set(domain.SELF_SERVICE_ROLES)
+        await audit.record(by, "user.register" if self_service else "role.grant", entity="user",
                            entity_id=row.id, detail=",".join(roles), ip=ip, now=now)
     return UserView(id=row.id, phone=clean_phone, name=clean_name, roles=list(roles),
                     region_code=region_code, provider_id=provider_id)

@@ -212,6 +212,73 @@ async def _offer(booking_id: int, candidate: Candidate, now: datetime) -> None:
                      dedupe_key=f"offer:{offer.id}:{user_id}", link="/jobs", now=now, id=booking_id)
 
 
+async def book_occurrence(
+    actor: Actor, *, elder_id: int, service_code: str, start: datetime, provider_id: int | None,
+    caregiver_id: int | None, channel: str, series_id: int, booked_by: int, notes: str = "",
+    now: datetime,
+) -> BookingView | None:
+    """One visit of a recurring series, inside the caller's transaction (booking/series*.py,
+    which checked access when the series was made). With the series' fixed caregiver working
+    and free then, the visit is accepted at once (the provider agreed to the series); else it
+    is offered like any booking, to the series' provider or the best match. None when nobody
+    can come."""
+    policy = current_policy()
+    elder = (await elder_records.elders_by_id([elder_id], now=now))[elder_id]
+    item = await catalog.get_item(service_code)
+    if elder.lat is None or elder.lon is None:
+        return None
+    duration = timedelta(minutes=item.duration_minutes)
+    found = await matching.candidates(
+        item_code=item.code, skill=item.skill, duration=duration, place=_place(elder), start=start,
+        now=now, policy=policy, only_provider=provider_id,
+    )
+    if not found:
+        return None
+    fixed = next((c for c in found if caregiver_id in c.caregiver_ids), None) if caregiver_id else None
+    best = fixed or found[0]
+    start_utc, price = start.astimezone(UTC), domain.price(best.price_fen)
+    booking = Booking(
+        elder=elder_id, service_code=item.code, start_at=start_utc, end_at=start_utc + duration,
+        busy_until=start_utc + duration + policy.travel_buffer, status=domain.REQUESTED,
+        chosen_provider=provider_id is not None, channel=channel, booked_by=booked_by, notes=notes,
+        price_fen=price.price_fen, subsidy_fen=price.subsidy_fen, copay_fen=price.copay_fen,
+        series_id=series_id, created_at=now, updated_at=now,
+    )
+    if fixed is not None:
+        booking.status, booking.provider, booking.caregiver = domain.ACCEPTED, best.provider_id, caregiver_id
+        if not await _save_holding(booking):  # taken meanwhile: offer it instead
+            booking.status, booking.provider, booking.caregiver = domain.REQUESTED, None, None
+            fixed = None
+    if fixed is None:
+        await booking.save().run()
+        await _offer(booking.id, best, now)
+    await audit.record(actor, "booking.create", entity="booking", entity_id=booking.id,
+                       detail=f"{item.code} series={series_id}", now=now)
+    row = await Booking.select().where(Booking.id == booking.id).first().run()
+    return view(row, frozenset({domain.ELDER_SIDE}))
+
+
+async def _save_holding(booking: Booking) -> bool:
+    """Insert an accepted visit; False when PostgreSQL's no-overlap constraint refuses it (a
+    savepoint keeps the caller's transaction usable). SQLite's immediate transaction already
+    serialises the busy check and this write."""
+    from eldercare.db import engine
+
+    transaction = engine().current_transaction.get()
+    savepoint = await transaction.savepoint() if transaction is not None and not _sqlite() else None
+    try:
+        await booking.save().run()
+    except Exception as error:
+        if savepoint is None or getattr(error, "sqlstate", None) != "23P01":
+            raise
+        await savepoint.rollback_to()
+        booking._exists_in_db = False
+        return False
+    if savepoint is not None:
+        await savepoint.release()
+    return True
+
+
 async def offer_next(row: dict[str, Any], now: datetime, *, reason: str) -> str:
     """After a decline, a time-out or a provider's cancellation: the next best match, or the
     end of the road (``declined`` for a chosen provider, else ``expired``), with everyone told."""

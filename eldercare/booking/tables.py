@@ -1,4 +1,4 @@
-"""Bookings (one visit each), the offers made to providers, and complaints."""
+"""Bookings (one visit each), the offers made to providers, complaints, and recurring series."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from piccolo.columns import (
     Integer,
     SmallInt,
     Text,
+    Timestamp,
     Timestamptz,
     Varchar,
 )
@@ -77,3 +78,36 @@ class Complaint(Table, tablename="complaint"):
     created_at = Timestamptz()
     resolved_at = Timestamptz(null=True, default=None)
     resolution = Text(default="")
+
+
+class Series(Table, tablename="series"):
+    """A recurring visit: an RFC 5545 rule repeating a wall-clock time in the elder's zone."""
+
+    elder = ForeignKey(Elder, null=False, on_delete=OnDelete.restrict, index=True)
+    service_code = Varchar(length=48)
+    provider = ForeignKey(Provider, null=True, default=None, on_delete=OnDelete.restrict, index=True)
+    caregiver = ForeignKey(Caregiver, null=True, default=None, on_delete=OnDelete.restrict)
+    rrule = Text()
+    dtstart_local = Timestamp()  # naive: the first visit's local wall-clock start
+    timezone = Varchar(length=40, default="Asia/Shanghai")
+    skip_holidays = Boolean(default=False)
+    exdates = Text(default="")  # comma-separated local dates (YYYY-MM-DD)
+    status = Varchar(length=16, index=True)  # active, paused, cancelled, ended
+    channel = Varchar(length=16)
+    created_by = Integer()
+    notes = Text(default="")
+    replaces = Integer(null=True, default=None)  # the series this one continues ("from now on")
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+    materialized_until = Timestamptz(null=True, default=None)
+
+
+class SeriesOccurrence(Table, tablename="series_occurrence"):
+    """One time a series' rule gives, once claimed: unique per (series, occurrence_start), which
+    keeps materialising idempotent and a moved or cancelled visit from coming back."""
+
+    series = ForeignKey(Series, null=False, on_delete=OnDelete.cascade, index=True)
+    occurrence_start = Timestamptz()  # UTC: the rule's own start, even after the visit moved
+    booking = ForeignKey(Booking, null=True, default=None, on_delete=OnDelete.set_null)
+    state = Varchar(length=16)  # materialized, skipped, cancelled
+    created_at = Timestamptz()

@@ -56,6 +56,10 @@ async def sync_gazetteer() -> int:
     return len(rows)
 
 
+def clear_cache() -> None:
+    _cache.clear()
+
+
 async def all_regions() -> dict[str, RegionInfo]:
     """Every region by code; read-mostly, so cached in the process."""
     if not _cache:

@@ -9,7 +9,6 @@ from litestar.params import FromPath, FromQuery
 from eldercare.notifications import service
 from eldercare.notifications.schemas import NotificationOut, NotificationPage
 from eldercare.web.auth import CurrentActor, signed_in
-from eldercare.web.i18n import translate
 from eldercare.web.locale import request_locale
 from eldercare.web.pagination import PageParams, provide_page
 
@@ -24,10 +23,11 @@ class NotificationController(Controller):
     async def index(self, request: Request, actor: CurrentActor, page: NamedDependency[PageParams],
                     unread: FromQuery[bool] = False) -> NotificationPage:
         locale = request_locale(request)
-        items, total = await service.inbox(actor, unread_only=unread, limit=page.limit, offset=page.offset)
+        items, total = await service.inbox(actor, unread_only=unread, limit=page.limit,
+                                           offset=page.offset)
         return NotificationPage(
             items=[
-                NotificationOut(id=m.id, kind=m.kind, text=translate(locale, m.message, **m.params),
+                NotificationOut(id=m.id, kind=m.kind, text=m.text(locale),
                                 link=m.link, created_at=m.created_at, read=m.read)
                 for m in items
             ],

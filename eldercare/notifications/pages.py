@@ -1,4 +1,4 @@
-"""The inbox page."""
+"""The inbox page: each message in the reader's language, times in the local zone."""
 
 from __future__ import annotations
 
@@ -9,7 +9,10 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from eldercare.notifications import service
+from eldercare.settings import get_settings
 from eldercare.web.auth import current_actor, signed_in
+from eldercare.web.i18n import format_moment
+from eldercare.web.locale import request_locale
 from eldercare.web.templating import render
 
 PAGE_SIZE = 20
@@ -24,9 +27,13 @@ class InboxPages(Controller):
     async def inbox(self, request: Request, page: FromQuery[int] = 1) -> Template:
         actor = current_actor(request)
         page = max(page, 1)
+        locale = request_locale(request)
+        zone = get_settings().timezone
         items, total = await service.inbox(actor, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
         return render(request, "notifications/inbox.html", items=items, total=total, page=page,
-                      pages=max(1, -(-total // PAGE_SIZE)))
+                      pages=max(1, -(-total // PAGE_SIZE)),
+                      unread=await service.unread_count(actor),
+                      when=lambda value: format_moment(value, locale, zone))
 
     @post("/{notification_id:int}/read")
     async def read(self, request: Request, notification_id: FromPath[int]) -> Response[Any]:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 import socket
 import zlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
 
 from piccolo.engine.postgres import PostgresEngine
@@ -19,6 +20,18 @@ from eldercare.scheduling.tables import JobRun
 log = logging.getLogger("eldercare.jobs")
 LOCK_NAMESPACE = 0x45C0  # distinguishes our advisory locks from anyone else's
 
+Progress = Callable[[int, int | None], None]
+_progress: contextvars.ContextVar[Progress | None] = contextvars.ContextVar(
+    "job_progress", default=None)
+
+
+def report_progress(done: int, total: int | None = None) -> None:
+    """A sweep says how far it is (for the progress bar of ``eldercare jobs run``); a no-op
+    when nobody is watching, as under the scheduler."""
+    callback = _progress.get()
+    if callback is not None:
+        callback(done, total)
+
 
 @contextlib.asynccontextmanager
 async def cluster_lock(name: str) -> AsyncIterator[bool]:
@@ -28,7 +41,8 @@ async def cluster_lock(name: str) -> AsyncIterator[bool]:
     if not isinstance(db, PostgresEngine):
         yield True
         return
-    key = zlib.crc32(name.encode())
+    # pg_try_advisory_lock(int4, int4): the CRC as a signed 32-bit number
+    key = int.from_bytes(zlib.crc32(name.encode()).to_bytes(4, "big"), "big", signed=True)
     connection = await db.get_new_connection()
     try:
         got = await connection.fetchval("SELECT pg_try_advisory_lock($1, $2)", LOCK_NAMESPACE, key)
@@ -41,7 +55,8 @@ async def cluster_lock(name: str) -> AsyncIterator[bool]:
         await connection.close()
 
 
-async def run_job(name: str, at: datetime | None = None) -> JobRun | None:
+async def run_job(name: str, at: datetime | None = None, *,
+                  progress: Progress | None = None) -> JobRun | None:
     """Run a sweep as of ``at`` (default now); None when another process holds it right now."""
     spec = all_jobs().get(name)
     if spec is None:
@@ -53,11 +68,14 @@ async def run_job(name: str, at: datetime | None = None) -> JobRun | None:
             return None
         run = JobRun(name=name, as_of=at, started_at=datetime.now(UTC), host=socket.gethostname()[:100])
         await run.save().run()
+        token = _progress.set(progress)
         try:
             run.rows = await spec.sweep(at)
         except Exception as error:  # recorded, then the scheduler carries on with the next run
             run.error = f"{type(error).__name__}: {error}"[:2000]
             log.exception("job %s failed", name)
+        finally:
+            _progress.reset(token)
         run.finished_at = datetime.now(UTC)
         await run.save().run()
         return run

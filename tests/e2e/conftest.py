@@ -49,6 +49,7 @@ SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 DEMO_TIMEOUT_S = 240
 HEALTH_TIMEOUT_S = 60
 ACTION_TIMEOUT_MS = 15_000
+SERVER_LOG = pytest.StashKey[Path]()
 
 
 def _missing_browser() -> str | None:
@@ -144,7 +145,7 @@ def _wait_until_healthy(base_url: str, process: subprocess.Popen[bytes], log: Pa
 
 
 @pytest.fixture(scope="session")
-def server(chromium_path: str) -> Iterator[str]:
+def server(chromium_path: str, request: pytest.FixtureRequest) -> Iterator[str]:
     """The base URL of a real server with the demo city loaded; stopped at the end."""
     with _own_database() as database_url:
         env = {
@@ -166,6 +167,7 @@ def server(chromium_path: str) -> Iterator[str]:
         base_url = f"http://127.0.0.1:{port}"
         log_folder = Path(tempfile.mkdtemp(prefix="eldercare-e2e-log-"))
         log = log_folder / "server.log"
+        request.config.stash[SERVER_LOG] = log
         with log.open("wb") as out:
             process = subprocess.Popen(
                 [
@@ -227,6 +229,14 @@ def _screenshot_name(item: pytest.Item) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", item.name).strip("-")[:150] + ".png"
 
 
+def _print_server_log(config: pytest.Config) -> None:
+    """The server's last words, shown with a failing test (a 500 page says nothing)."""
+    log = config.stash.get(SERVER_LOG, None)
+    if log is not None and log.exists():
+        tail = log.read_text(errors="replace").splitlines()[-80:]
+        print("---- eldercare serve, last lines ----", *tail, sep="\n")
+
+
 @pytest.fixture
 def page(browser: Any, server: str, request: pytest.FixtureRequest) -> Iterator[Any]:
     """A fresh browser context (no cookies) reading Chinese, and one tab in it."""
@@ -240,8 +250,12 @@ def page(browser: Any, server: str, request: pytest.FixtureRequest) -> Iterator[
     finally:
         report = getattr(request.node, "report_call", None)
         failed = report is not None and report.failed
+        if failed:
+            _print_server_log(request.config)
         if failed or os.environ.get("ELDERCARE_E2E_SCREENSHOTS") == "always":
             SCREENSHOTS.mkdir(exist_ok=True)
             with contextlib.suppress(Exception):
-                tab.screenshot(path=str(SCREENSHOTS / _screenshot_name(request.node)), full_page=True)
+                tab.screenshot(
+                    path=str(SCREENSHOTS / _screenshot_name(request.node)), full_page=True
+                )
         context.close()

@@ -8,7 +8,7 @@ from datetime import date
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import zh
+from tests.e2e.helpers import field, zh
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
@@ -29,13 +29,15 @@ def test_a_new_visitor_registers_and_adds_an_elder_correcting_a_mistyped_id_numb
 ) -> None:
     phone = f"158{random.randrange(10**8):08d}"
     elder_name = "赵桂兰"
-    id_number = _resident_id("510903", date(1948, 5, 17), f"{random.randrange(100, 999)}")
+    # The 17th character is even for a woman.
+    sequence = f"{random.randrange(10, 100)}{random.choice('02468')}"
+    id_number = _resident_id("510903", date(1948, 5, 17), sequence)
 
     page.goto("/register")
-    page.get_by_label(zh("Mobile phone number")).fill(phone)
-    page.get_by_label(zh("Your full name")).fill("孙晓梅")
-    page.get_by_label(zh("Choose a password"), exact=False).fill("Chuanshan-2026-tea")
-    page.get_by_label(zh("I am registering for a family member")).check()
+    field(page, "Mobile phone number").fill(phone)
+    field(page, "Your full name").fill("孙晓梅")
+    field(page, "Choose a password").fill("Chuanshan-2026-tea")
+    field(page, "I am registering for a family member").check()
     page.get_by_role("button", name=zh("Create my account")).click()
 
     expect(page).to_have_url(re.compile(r"/account$"))
@@ -44,13 +46,13 @@ def test_a_new_visitor_registers_and_adds_an_elder_correcting_a_mistyped_id_numb
     page.get_by_role("link", name=zh("Add an elder")).click()
 
     expect(page).to_have_url(re.compile(r"/elders/new$"))
-    name_box = page.get_by_label(zh("Full name"), exact=False)
-    id_box = page.get_by_label(zh("ID card number"), exact=False)
+    name_box = field(page, "Full name")
+    id_box = field(page, "ID card number")
     name_box.fill(elder_name)
     id_box.fill(_mistyped(id_number))
-    page.get_by_label(zh("District, street or town"), exact=False).select_option("510903")
-    page.get_by_label(zh("Home address"), exact=False).fill("南津路 18 号 2 栋 1 单元 301")
-    page.get_by_label(zh("Your relationship to the elder"), exact=False).select_option("parent")
+    field(page, "District, street or town").select_option("510903")
+    field(page, "Home address").fill("南津路 18 号 2 栋 1 单元 301")
+    field(page, "Your relationship to the elder").select_option("child")
     page.get_by_role("button", name=zh("Register this elder")).click()
 
     # The problem is shown beside the ID field, which says it is wrong; nothing typed is lost.
@@ -77,4 +79,5 @@ def test_a_new_visitor_registers_and_adds_an_elder_correcting_a_mistyped_id_numb
     expect(page.get_by_role("heading", level=1)).to_have_text(elder_name)
     masked = id_number[:6] + "*" * 8 + id_number[-4:]
     expect(page.get_by_text(masked, exact=True)).to_be_visible()
+    expect(page.locator("dl.facts")).to_contain_text(zh("Female"))
     assert id_number not in page.locator("body").inner_text()

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import FAMILY_PHONE, PASSWORD, family_elder_names, zh
+from tests.e2e.helpers import FAMILY_PHONE, PASSWORD, family_elder_names, field, zh
 
 
 def test_a_family_member_signs_in_sees_the_elders_they_look_after_and_signs_out(
@@ -17,8 +17,8 @@ def test_a_family_member_signs_in_sees_the_elders_they_look_after_and_signs_out(
 
     page.goto("/login")
     expect(page.get_by_role("heading", level=1)).to_have_text(zh("Sign in"))
-    page.get_by_label(zh("Mobile phone number")).fill(FAMILY_PHONE)
-    page.get_by_label(zh("Password"), exact=True).fill(PASSWORD)
+    field(page, "Mobile phone number").fill(FAMILY_PHONE)
+    field(page, "Password").fill(PASSWORD)
     page.get_by_role("button", name=zh("Sign in"), exact=True).click()
 
     expect(page).to_have_url(re.compile(r"/account$"))
@@ -41,8 +41,8 @@ def _focus_has_a_visible_ring(page: Page) -> bool:
         page.evaluate(
             """() => {
                 const style = getComputedStyle(document.activeElement);
-                const outline = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
-                return outline || (style.boxShadow && style.boxShadow !== 'none');
+                const ring = style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2;
+                return ring || (style.boxShadow && style.boxShadow !== 'none');
             }"""
         )
     )
@@ -52,8 +52,8 @@ def test_on_the_sign_in_page_tab_reaches_phone_password_and_the_button_in_order_
     page: Page,
 ) -> None:
     page.goto("/login")
-    phone = page.get_by_label(zh("Mobile phone number"))
-    password = page.get_by_label(zh("Password"), exact=True)
+    phone = field(page, "Mobile phone number")
+    password = field(page, "Password")
     button = page.get_by_role("button", name=zh("Sign in"), exact=True)
     wanted = {"phone": phone, "password": password, "sign-in button": button}
 

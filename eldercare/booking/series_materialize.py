@@ -1,0 +1,209 @@
+"""Turning a series' rule into visits, and the ``materialize_series`` sweep.
+
+Each time the rule gives is first *claimed* — a row in series_occurrence, unique per
+(series, occurrence_start), inserted with ON CONFLICT DO NOTHING — and only the process
+that claimed it books the visit. So running the sweep twice, or in two workers at once,
+never makes a visit twice, and a visit cancelled or moved on its own keeps its claim and
+is never made again.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from eldercare.accounts import elders as elder_records
+from eldercare.actor import SYSTEM, Actor
+from eldercare.audit import service as audit
+from eldercare.booking import series_domain as sd
+from eldercare.booking import service
+from eldercare.booking.policy import current_policy
+from eldercare.booking.tables import Series, SeriesOccurrence
+from eldercare.db import fetch, write_transaction
+from eldercare.errors import N_
+from eldercare.notifications.service import notify
+from eldercare.settings import get_settings
+
+log = logging.getLogger("eldercare.jobs")
+BATCH = 100
+
+
+def horizon() -> timedelta:
+    return timedelta(days=get_settings().series_horizon_days)
+
+
+async def claim(
+    series_id: int, start: datetime, now: datetime, state: str = sd.MATERIALIZED
+) -> int | None:
+    """Claim one occurrence: its new row's id, or None when it was claimed before."""
+    rows = await fetch(
+        "INSERT INTO series_occurrence (series, occurrence_start, booking, state, created_at) "
+        "VALUES ({}, {}, NULL, {}, {}) "
+        "ON CONFLICT (series, occurrence_start) DO NOTHING RETURNING id",
+        series_id,
+        start,
+        state,
+        now,
+    )
+    return rows[0]["id"] if rows else None
+
+
+async def book(
+    actor: Actor,
+    row: dict[str, Any],
+    occurrence_id: int,
+    start: datetime,
+    now: datetime,
+    caregiver_id: int | None = None,
+) -> int | None:
+    """Book the visit of a claimed occurrence at ``start``; when nobody can come, the
+    occurrence is recorded as skipped and the elder's side is told. The booking id, or None."""
+    booking = await service.book_occurrence(
+        actor,
+        elder_id=row["elder"],
+        service_code=row["service_code"],
+        start=start,
+        provider_id=row["provider"],
+        caregiver_id=caregiver_id or row["caregiver"],
+        channel=row["channel"],
+        series_id=row["id"],
+        booked_by=row["created_by"],
+        notes=row["notes"],
+        now=now,
+    )
+    if booking is None:
+        await (
+            SeriesOccurrence.update(
+                {SeriesOccurrence.state: sd.SKIPPED, SeriesOccurrence.booking: None}
+            )
+            .where(SeriesOccurrence.id == occurrence_id)
+            .run()
+        )
+        await tell_unfilled(row, start, now)
+        return None
+    await (
+        SeriesOccurrence.update(
+            {SeriesOccurrence.state: sd.MATERIALIZED, SeriesOccurrence.booking: booking.id}
+        )
+        .where(SeriesOccurrence.id == occurrence_id)
+        .run()
+    )
+    return booking.id
+
+
+async def tell_unfilled(row: dict[str, Any], start: datetime, now: datetime) -> None:
+    recipients = {row["created_by"], *await elder_records.linked_user_ids(row["elder"])}
+    local = start.astimezone(ZoneInfo(row["timezone"]))
+    for user_id in recipients:
+        await notify(
+            user_id,
+            "series.unfilled",
+            N_(
+                "Nobody could take the visit on {date} in a recurring series, "
+                "so that visit was skipped."
+            ),
+            dedupe_key=f"series.unfilled:{row['id']}:{start.isoformat()}:{user_id}",
+            link=f"/series/{row['id']}",
+            now=now,
+            date=local.strftime("%Y-%m-%d %H:%M"),
+        )
+
+
+async def materialize(
+    actor: Actor, row: dict[str, Any], now: datetime, *, until: datetime | None = None
+) -> int:
+    """Create the visits the series gives from where it got to (or ``now``) up to ``until``
+    (default now + the horizon), inside the caller's transaction; returns how many times
+    were claimed. Visits too soon to book (within the minimum notice) are not made."""
+    until = until or now + horizon()
+    lower = now + current_policy().min_notice
+    if row["materialized_until"] is not None:
+        lower = max(lower, row["materialized_until"])
+    times = sd.occurrences(
+        row["rrule"],
+        row["dtstart_local"],
+        row["timezone"],
+        lower,
+        until,
+        sd.parse_exdates(row["exdates"]),
+        row["skip_holidays"],
+    )
+    created = 0
+    for start in times:
+        occurrence_id = await claim(row["id"], start, now)
+        if occurrence_id is None:
+            continue
+        created += 1
+        await book(actor, row, occurrence_id, start, now)
+    values: dict[Any, Any] = {
+        Series.materialized_until: max(until, row["materialized_until"] or until)
+    }
+    last = sd.last_time(row["rrule"], row["dtstart_local"], row["timezone"])
+    if (
+        last is not None
+        and sd.attach(last, ZoneInfo(row["timezone"])) < now
+        and row["status"] == sd.ACTIVE
+    ):
+        values[Series.status] = sd.ENDED  # its last visit has begun: the sweep stops visiting it
+        values[Series.updated_at] = now
+    await Series.update(values).where(Series.id == row["id"]).run()
+    return created
+
+
+async def _sweep_one(series_id: int, at: datetime, end: datetime) -> int:
+    async with write_transaction():
+        # Re-read inside the transaction: another process may have done it meanwhile.
+        row = (
+            await Series.select()
+            .where(
+                (Series.id == series_id)
+                & (Series.status == sd.ACTIVE)
+                & (Series.materialized_until.is_null() | (Series.materialized_until < end))
+            )
+            .first()
+            .run()
+        )
+        if row is None:
+            return 0
+        created = await materialize(SYSTEM, row, at, until=end)
+        if created:
+            await audit.record(
+                SYSTEM,
+                "series.materialize",
+                entity="series",
+                entity_id=series_id,
+                detail=str(created),
+                now=at,
+            )
+        return created
+
+
+async def materialize_series(at: datetime) -> int:
+    """The sweep: every active series' visits up to ``at`` + the horizon, catching up however
+    long it did not run; as of the same ``at`` again it changes nothing. Series are read a
+    page at a time by id, and each is handled in its own transaction."""
+    end, created, last_id = at + horizon(), 0, 0
+    while True:
+        page = (
+            await Series.select(Series.id)
+            .where(
+                (Series.status == sd.ACTIVE)
+                & (Series.id > last_id)
+                & (Series.materialized_until.is_null() | (Series.materialized_until < end))
+            )
+            .order_by(Series.id)
+            .limit(BATCH)
+            .run()
+        )
+        if not page:
+            return created
+        for item in page:
+            try:
+                created += await _sweep_one(item["id"], at, end)
+            except (
+                Exception
+            ):  # one broken series must not hold up the others; logged, retried next run
+                log.exception("materialize_series: series %s failed", item["id"])
+        last_id = page[-1]["id"]
