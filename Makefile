@@ -1,5 +1,7 @@
 # The two commands a newcomer needs: `make run` and `make test`.
 PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
@@ -17,7 +19,7 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/eldercare migrate
 	@if [ ! -f .demo-loaded ] || [ -n "$$DATABASE_URL" ]; then $(BIN)/eldercare demo && touch .demo-loaded; fi
-	$(BIN)/eldercare serve --host 127.0.0.1 --port 8000
+	$(BIN)/eldercare serve --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest tests
