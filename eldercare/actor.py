@@ -27,8 +27,15 @@ class Actor:
     @property
     def main_role(self) -> str:
         """The role an audit row names: the most powerful one held."""
-        order = ("admin", "bureau_officer", "community_staff", "provider_admin",
-                 "caregiver", "family", "resident")
+        order = (
+            "admin",
+            "bureau_officer",
+            "community_staff",
+            "provider_admin",
+            "caregiver",
+            "family",
+            "resident",
+        )
         return next((role for role in order if role in self.roles), self.roles[0])
 
 

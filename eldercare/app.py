@@ -20,9 +20,15 @@ from eldercare.accounts.api import AuthController, ElderController, MeController
 from eldercare.accounts.pages import AccountPages, ElderPages, StaffPages
 from eldercare.booking.api import BookingController, JobController, MatchController
 from eldercare.booking.complaints_api import ComplaintController
+from eldercare.booking.pages import (
+    BookingPages,
+    BookPages,
+    BureauComplaintPages,
+    JobPages,
+    VisitPages,
+)
 from eldercare.booking.series_api import SeriesController
 from eldercare.booking.series_pages import SeriesPages
-from eldercare.booking.pages import BookingPages, BookPages, BureauComplaintPages, JobPages, VisitPages
 from eldercare.catalog.api import CatalogController
 from eldercare.catalog.pages import BureauCatalogPages, MenuPages
 from eldercare.institutions.api import InstitutionController
@@ -102,7 +108,9 @@ def create_app(*, scheduler: bool | None = None) -> Litestar:
             VisitPages,
             BureauComplaintPages,
             SeriesPages,
-            create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
+            create_static_files_router(
+                path="/static", directories=[STATIC], include_in_schema=False
+            ),
         ],
         dependencies={"actor": Provide(provide_actor, sync_to_thread=False)},
         middleware=[auth_middleware],
@@ -116,20 +124,27 @@ def create_app(*, scheduler: bool | None = None) -> Litestar:
             exclude=["/api/", "/schema", "/static", "/healthz"],
         ),
         openapi_config=OpenAPIConfig(
-            title="eldercare API", version=__version__, path="/schema",
+            title="eldercare API",
+            version=__version__,
+            path="/schema",
             description="The public JSON API of eldercare (see API.md).",
-            components=Components(security_schemes={
-                "BearerToken": SecurityScheme(type="http", scheme="bearer",
-                                              description="from POST /api/v1/auth/token"),
-            }),
+            components=Components(
+                security_schemes={
+                    "BearerToken": SecurityScheme(
+                        type="http", scheme="bearer", description="from POST /api/v1/auth/token"
+                    ),
+                }
+            ),
             security=[{"BearerToken": []}],
             # Served from our own static files: bureau intranets are often offline.
-            render_plugins=[SwaggerRenderPlugin(
-                path="/",
-                js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
-                css_url="/static/vendor/swagger-ui/swagger-ui.css",
-                standalone_preset_js_url="/static/vendor/swagger-ui/swagger-ui-standalone-preset.js",
-            )],
+            render_plugins=[
+                SwaggerRenderPlugin(
+                    path="/",
+                    js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+                    css_url="/static/vendor/swagger-ui/swagger-ui.css",
+                    standalone_preset_js_url="/static/vendor/swagger-ui/swagger-ui-standalone-preset.js",
+                )
+            ],
         ),
         lifespan=lifespan,
         request_max_body_size=settings.max_body_bytes,

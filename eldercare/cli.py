@@ -61,8 +61,12 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     async def add() -> Any:
         await _migrate()
         return await service.create_user(
-            phone=args.phone, password=args.password, name=args.name, roles=[args.role],
-            region_code=args.region, provider_id=args.provider,
+            phone=args.phone,
+            password=args.password,
+            name=args.name,
+            roles=[args.role],
+            region_code=args.region,
+            provider_id=args.provider,
         )
 
     try:
@@ -85,8 +89,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("several web workers: the scheduler is off here; run it once with `eldercare worker`")
     os.environ["ELDERCARE_RUN_SCHEDULER"] = "1" if scheduler else "0"
     _run(_migrate)
-    uvicorn.run("eldercare.app:create_app", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level="info", proxy_headers=True)
+    uvicorn.run(
+        "eldercare.app:create_app",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="info",
+        proxy_headers=True,
+    )
     return 0
 
 
@@ -146,8 +157,13 @@ def _progress_bar(name: str) -> Iterator[Callable[[int, int | None], None]]:
     )
 
     console = Console(stderr=True)
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TimeElapsedColumn())
+    columns = (
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+    )
     quiet = not console.is_terminal
     with Progress(*columns, console=console, transient=True, disable=quiet) as bar:
         task = bar.add_task(name, total=None)
@@ -172,11 +188,15 @@ def cmd_jobs_run(args: argparse.Namespace) -> int:
         try:
             at = datetime.fromisoformat(args.at)
         except ValueError:
-            print("error: --at takes an ISO date-time, like 2026-12-01T09:00:00+08:00", file=sys.stderr)
+            print(
+                "error: --at takes an ISO date-time, like 2026-12-01T09:00:00+08:00",
+                file=sys.stderr,
+            )
             return 2
         at = at.replace(tzinfo=UTC) if at.tzinfo is None else at
 
     with _progress_bar(args.name) as progress:
+
         async def run() -> Any:
             await _migrate()
             return await run_job(args.name, at or datetime.now(UTC), progress=progress)
@@ -200,20 +220,28 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
-    serve.add_argument("--no-scheduler", action="store_true", help="do not run scheduled sweeps here")
+    serve.add_argument(
+        "--no-scheduler", action="store_true", help="do not run scheduled sweeps here"
+    )
     serve.set_defaults(handler=cmd_serve)
 
     commands.add_parser("migrate", help="apply migrations").set_defaults(handler=cmd_migrate)
-    commands.add_parser("worker", help="run the scheduled sweeps alone").set_defaults(handler=cmd_worker)
+    commands.add_parser("worker", help="run the scheduled sweeps alone").set_defaults(
+        handler=cmd_worker
+    )
 
     jobs = commands.add_parser("jobs", help="the scheduled sweeps")
     job_commands = jobs.add_subparsers(dest="jobs_command", required=True)
-    job_commands.add_parser("list", help="each sweep, its trigger and last run").set_defaults(handler=cmd_jobs_list)
+    job_commands.add_parser("list", help="each sweep, its trigger and last run").set_defaults(
+        handler=cmd_jobs_list
+    )
     run = job_commands.add_parser("run", help="run one sweep as of a moment")
     run.add_argument("name")
     run.add_argument("--at", default=None, help="ISO date-time (default: now)")
     run.set_defaults(handler=cmd_jobs_run)
-    commands.add_parser("demo", help="load the demo city (idempotent)").set_defaults(handler=cmd_demo)
+    commands.add_parser("demo", help="load the demo city (idempotent)").set_defaults(
+        handler=cmd_demo
+    )
 
     user = commands.add_parser("user", help="manage accounts")
     user_commands = user.add_subparsers(dest="user_command", required=True)

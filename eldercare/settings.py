@@ -41,6 +41,8 @@ class Settings:
     travel_buffer_minutes: int
     max_open_bookings: int
     missed_after_minutes: int
+    geocoder: str
+    geocoder_timeout_seconds: float
     sms_backend: str
     sms_max_attempts: int
     reminder_hours: int
@@ -82,6 +84,8 @@ def get_settings() -> Settings:
         travel_buffer_minutes=_int("ELDERCARE_TRAVEL_BUFFER_MINUTES", 30),
         max_open_bookings=_int("ELDERCARE_MAX_OPEN_BOOKINGS", 20),
         missed_after_minutes=_int("ELDERCARE_MISSED_AFTER_MINUTES", 30),
+        geocoder=os.environ.get("ELDERCARE_GEOCODER", ""),
+        geocoder_timeout_seconds=float(os.environ.get("ELDERCARE_GEOCODER_TIMEOUT", "3")),
         sms_backend=os.environ.get("ELDERCARE_SMS_BACKEND", "log"),
         sms_max_attempts=_int("ELDERCARE_SMS_MAX_ATTEMPTS", 5),
         reminder_hours=_int("ELDERCARE_REMINDER_HOURS", 24),

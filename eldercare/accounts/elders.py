@@ -15,11 +15,20 @@ from eldercare.accounts.tables import Elder, ElderLink, User
 from eldercare.actor import Actor
 from eldercare.audit import service as audit
 from eldercare.db import write_transaction
-from eldercare.errors import Conflict, FieldProblem, Forbidden, Invalid, N_, NotFound
+from eldercare.errors import N_, Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from eldercare.geo import service as geo
+from eldercare.geo.geocoding import GEOCODED, GIVEN, REGION_CENTROID, current_geocoder
 
-NEEDS = ("mobility", "hearing", "vision", "diabetes", "dementia_early", "meals", "bathing",
-         "housekeeping")
+NEEDS = (
+    "mobility",
+    "hearing",
+    "vision",
+    "diabetes",
+    "dementia_early",
+    "meals",
+    "bathing",
+    "housekeeping",
+)
 CHANNELS = ("app", "web", "phone", "counter", "proxy")
 
 
@@ -55,6 +64,7 @@ class ElderView:
     living_situation: str | None
     needs: list[str]
     relationship: str | None = None
+    location_source: str = GIVEN
 
 
 def _view(row: dict, today: date, relationship: str | None = None) -> ElderView:
@@ -64,7 +74,9 @@ def _view(row: dict, today: date, relationship: str | None = None) -> ElderView:
         birth_date=row["birth_date"],
         age=domain.age_on(row["birth_date"], today),
         gender=row["gender"],
-        id_number_masked=domain.ResidentId(row["id_number"], row["birth_date"], row["gender"]).masked,
+        id_number_masked=domain.ResidentId(
+            row["id_number"], row["birth_date"], row["gender"]
+        ).masked,
         phone_masked=domain.mask_phone(row["phone"]) if row["phone"] else None,
         address=row["address"],
         region_code=row["region_code"],
@@ -73,11 +85,13 @@ def _view(row: dict, today: date, relationship: str | None = None) -> ElderView:
         living_situation=row["living_situation"],
         needs=[n for n in (row["needs"] or "").split(",") if n],
         relationship=relationship,
+        location_source=row.get("location_source") or GIVEN,
     )
 
 
-async def check_input(actor: Actor, data: ElderInput, *, problems: list[FieldProblem],
-                      now: datetime | None = None) -> None:
+async def check_input(
+    actor: Actor, data: ElderInput, *, problems: list[FieldProblem], now: datetime | None = None
+) -> None:
     """Raise every problem of the input together with ``problems`` found earlier (a form's
     fields that did not even parse); stores nothing."""
     try:
@@ -108,30 +122,38 @@ async def _checked(actor: Actor, data: ElderInput, today: date) -> dict:
     if not address:
         problems.append(FieldProblem("address", N_("Please enter the home address.")))
     elif len(address) > 200:
-        problems.append(FieldProblem("address", N_("The address is too long (at most 200 characters).")))
+        problems.append(
+            FieldProblem("address", N_("The address is too long (at most 200 characters)."))
+        )
     region = attempt(domain.check_region_code, (data.region_code or "").strip())
     if region and await geo.get_region(region) is None:
-        problems.append(FieldProblem("region_code", N_("There is no region with the code {code}."), {"code": region}))
+        problems.append(
+            FieldProblem(
+                "region_code", N_("There is no region with the code {code}."), {"code": region}
+            )
+        )
         region = None
     if region and actor.is_staff and not domain.region_contains(actor.region_code or "", region):
-        problems.append(FieldProblem("region_code", N_("This region is outside the area you look after.")))
+        problems.append(
+            FieldProblem("region_code", N_("This region is outside the area you look after."))
+        )
         region = None
     attempt(domain.check_coordinates, data.lat, data.lon)
     if data.living_situation and data.living_situation not in domain.LIVING_SITUATIONS:
-        problems.append(FieldProblem("living_situation", N_("Choose one of the listed living situations.")))
+        problems.append(
+            FieldProblem("living_situation", N_("Choose one of the listed living situations."))
+        )
     if data.relationship and data.relationship not in domain.RELATIONSHIPS:
         problems.append(FieldProblem("relationship", N_("Choose one of the listed relationships.")))
     unknown_needs = [n for n in data.needs if n not in NEEDS]
     if unknown_needs:
-        problems.append(FieldProblem("needs", N_("Unknown need: {need}."), {"need": unknown_needs[0]}))
+        problems.append(
+            FieldProblem("needs", N_("Unknown need: {need}."), {"need": unknown_needs[0]})
+        )
     if problems:
         raise Invalid.many(problems)
     assert resident_id is not None and region is not None
-    if data.lat is None:  # no coordinates given: the region's centroid stands in
-        info = await geo.get_region(region)
-        lat, lon = (info.lat, info.lon) if info else (None, None)
-    else:
-        lat, lon = data.lat, data.lon
+    lat, lon, source = await _locate(data.lat, data.lon, address, region)
     return {
         **values,
         "id_number": resident_id.number,
@@ -141,9 +163,28 @@ async def _checked(actor: Actor, data: ElderInput, today: date) -> dict:
         "region_code": region,
         "lat": lat,
         "lon": lon,
+        "location_source": source,
         "living_situation": data.living_situation,
         "needs": ",".join(dict.fromkeys(data.needs)),
     }
+
+
+async def _locate(
+    lat: float | None, lon: float | None, address: str, region: str
+) -> tuple[float | None, float | None, str]:
+    """Coordinates as given; else from the geocoder when one is configured; else the
+    region's centroid. The third value says which, so the answer can tell people."""
+    if lat is not None and lon is not None:
+        return lat, lon, GIVEN
+    info = await geo.get_region(region)
+    found = await current_geocoder().locate(f"{_region_label(info)}{address}")
+    if found is not None:
+        return found[0], found[1], GEOCODED
+    return (info.lat, info.lon, REGION_CENTROID) if info else (None, None, REGION_CENTROID)
+
+
+def _region_label(info: geo.RegionInfo | None) -> str:
+    return info.name_zh if info else ""
 
 
 def _relationship_for(actor: Actor, data: ElderInput, name: str) -> str | None:
@@ -182,8 +223,14 @@ async def add_elder(
             await ElderLink.insert(
                 ElderLink(user=actor.id, elder=elder.id, relationship=relationship, created_at=now)
             ).run()
-        await audit.record(actor, "elder.create", entity="elder", entity_id=elder.id,
-                           detail="proxy" if actor.is_staff else relationship or "", now=now)
+        await audit.record(
+            actor,
+            "elder.create",
+            entity="elder",
+            entity_id=elder.id,
+            detail="proxy" if actor.is_staff else relationship or "",
+            now=now,
+        )
     return _view(elder.to_dict(), today, relationship)
 
 
@@ -191,9 +238,12 @@ async def _visible_row(actor: Actor, elder_id: int) -> tuple[dict, str | None]:
     row = await Elder.select().where(Elder.id == elder_id).first().run()
     if row is None:
         raise NotFound(N_("No such elder."))
-    link = await ElderLink.select(ElderLink.relationship).where(
-        (ElderLink.elder == elder_id) & (ElderLink.user == actor.id)
-    ).first().run()
+    link = (
+        await ElderLink.select(ElderLink.relationship)
+        .where((ElderLink.elder == elder_id) & (ElderLink.user == actor.id))
+        .first()
+        .run()
+    )
     if link:
         return row, link["relationship"]
     if actor.is_staff and domain.region_contains(actor.region_code or "", row["region_code"]):
@@ -222,7 +272,9 @@ async def reveal_elder(actor: Actor, elder_id: int, *, now: datetime | None = No
     """The full ID number and phone, for staff of the elder's region only; every reveal is audited."""
     row, _ = await _visible_row(actor, elder_id)
     if not actor.is_staff:
-        raise Forbidden(N_("Only community staff and bureau officers of this region can see the full number."))
+        raise Forbidden(
+            N_("Only community staff and bureau officers of this region can see the full number.")
+        )
     async with write_transaction():
         await audit.record(actor, "elder.reveal", entity="elder", entity_id=elder_id, now=now)
     return Revealed(id=row["id"], id_number=row["id_number"], phone=row["phone"])
@@ -253,9 +305,11 @@ async def list_elders(
     if actor.is_staff:
         where = Elder.region_code.like(f"{domain.region_prefix(actor.region_code or '')}%")
     else:
-        links = await ElderLink.select(ElderLink.elder, ElderLink.relationship).where(
-            ElderLink.user == actor.id
-        ).run()
+        links = (
+            await ElderLink.select(ElderLink.elder, ElderLink.relationship)
+            .where(ElderLink.user == actor.id)
+            .run()
+        )
         relationships = {link["elder"]: link["relationship"] for link in links}
         if not relationships:
             return [], 0
@@ -263,19 +317,35 @@ async def list_elders(
     if query.strip():
         where = where & _search_clause(query)
     total = await Elder.count().where(where).run()
-    rows = await Elder.select().where(where).order_by(Elder.name).order_by(Elder.id).limit(limit).offset(offset).run()
+    rows = (
+        await Elder.select()
+        .where(where)
+        .order_by(Elder.name)
+        .order_by(Elder.id)
+        .limit(limit)
+        .offset(offset)
+        .run()
+    )
     return [_view(row, today, relationships.get(row["id"])) for row in rows], total
 
 
 async def account_elder_ids(user_id: int) -> list[int]:
-    links = await ElderLink.select(ElderLink.elder).where(ElderLink.user == user_id).order_by(ElderLink.id).run()
+    links = (
+        await ElderLink.select(ElderLink.elder)
+        .where(ElderLink.user == user_id)
+        .order_by(ElderLink.id)
+        .run()
+    )
     return [link["elder"] for link in links]
 
 
 async def user_names(ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}
-    return {r["id"]: r["name"] for r in await User.select(User.id, User.name).where(User.id.is_in(ids)).run()}
+    return {
+        r["id"]: r["name"]
+        for r in await User.select(User.id, User.name).where(User.id.is_in(ids)).run()
+    }
 
 
 async def elders_by_id(ids: list[int], *, now: datetime | None = None) -> dict[int, ElderView]:
@@ -308,3 +378,64 @@ async def linked_user_ids(elder_id: int) -> list[int]:
     """Everyone who acts for this elder through a link (the elder's own account, family)."""
     rows = await ElderLink.select(ElderLink.user).where(ElderLink.elder == elder_id).run()
     return [row["user"] for row in rows]
+
+
+EDITABLE = ("name", "phone", "address", "region_code", "lat", "lon", "living_situation", "needs")
+
+
+async def update_elder(
+    actor: Actor, elder_id: int, changes: dict, *, now: datetime | None = None
+) -> ElderView:
+    """Correct an elder's record (not the ID number, which is who they are): the elder's side
+    or staff of the region; every field checked at once, audited with the fields changed."""
+    now = now or datetime.now(UTC)
+    today = local_today(now)
+    unknown = [key for key in changes if key not in EDITABLE]
+    if unknown:
+        raise Invalid(unknown[0], N_("This field cannot be changed here."))
+    row, relationship = await _visible_row(actor, elder_id)
+    if not (actor.is_staff or relationship is not None):
+        raise Forbidden(N_("Your account cannot change this record."))
+    merged = ElderInput(
+        name=changes.get("name", row["name"]),
+        id_number=row["id_number"],
+        address=changes.get("address", row["address"]),
+        region_code=changes.get("region_code", row["region_code"]),
+        phone=changes.get("phone", row["phone"]),
+        lat=changes.get("lat", row["lat"] if "region_code" not in changes else None),
+        lon=changes.get("lon", row["lon"] if "region_code" not in changes else None),
+        living_situation=changes.get("living_situation", row["living_situation"]),
+        needs=changes.get("needs", [n for n in (row["needs"] or "").split(",") if n]),
+    )
+    if ("lat" in changes) != ("lon" in changes):
+        raise Invalid(
+            "lon" if "lat" in changes else "lat",
+            N_("Give both latitude and longitude, or neither."),
+        )
+    values = await _checked(actor, merged, today)
+    if "lat" not in changes and "region_code" not in changes and "address" not in changes:
+        values["location_source"] = row.get("location_source") or GIVEN
+    for key in ("id_number", "birth_date", "gender"):
+        values.pop(key, None)
+    if not merged.phone:
+        values["phone"] = None
+    changed = sorted(key for key, value in values.items() if row.get(key) != value)
+    async with write_transaction():
+        if changed:
+            await (
+                Elder.update(
+                    {**{getattr(Elder, k): values[k] for k in changed}, Elder.updated_at: now}
+                )
+                .where(Elder.id == elder_id)
+                .run()
+            )
+            await audit.record(
+                actor,
+                "elder.update",
+                entity="elder",
+                entity_id=elder_id,
+                detail=",".join(changed),
+                now=now,
+            )
+    fresh = await Elder.select().where(Elder.id == elder_id).first().run()
+    return _view(fresh, today, relationship)

@@ -55,8 +55,15 @@ class Me(msgspec.Struct):
 
     @classmethod
     def of(cls, user: UserView) -> Me:
-        return cls(id=user.id, name=user.name, phone=user.phone, roles=user.roles,
-                   region_code=user.region_code, provider_id=user.provider_id, elders=user.elders)
+        return cls(
+            id=user.id,
+            name=user.name,
+            phone=user.phone,
+            roles=user.roles,
+            region_code=user.region_code,
+            provider_id=user.provider_id,
+            elders=user.elders,
+        )
 
 
 class ElderCreate(Strict):
@@ -75,6 +82,26 @@ class ElderCreate(Strict):
         return ElderInput(**msgspec.structs.asdict(self))
 
 
+class ElderUpdate(Strict, omit_defaults=True):
+    """Any of these; the ID number cannot be changed (it is who the elder is)."""
+
+    name: str | msgspec.UnsetType = msgspec.UNSET
+    phone: str | None | msgspec.UnsetType = msgspec.UNSET
+    address: str | msgspec.UnsetType = msgspec.UNSET
+    region_code: str | msgspec.UnsetType = msgspec.UNSET
+    lat: float | msgspec.UnsetType = msgspec.UNSET
+    lon: float | msgspec.UnsetType = msgspec.UNSET
+    living_situation: str | None | msgspec.UnsetType = msgspec.UNSET
+    needs: list[str] | msgspec.UnsetType = msgspec.UNSET
+
+    def changes(self) -> dict:
+        return {
+            f: getattr(self, f)
+            for f in self.__struct_fields__
+            if getattr(self, f) is not msgspec.UNSET
+        }
+
+
 class Elder(msgspec.Struct):
     id: int
     name: str
@@ -90,6 +117,7 @@ class Elder(msgspec.Struct):
     living_situation: str | None
     needs: list[str]
     relationship: str | None
+    location_source: str  # given, geocoded or region_centroid: how we know where the home is
 
     @classmethod
     def of(cls, view: ElderView) -> Elder:

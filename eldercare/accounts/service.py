@@ -10,11 +10,18 @@ from zoneinfo import ZoneInfo
 
 from eldercare.accounts import domain
 from eldercare.accounts.passwords import hash_password, verify_password
-from eldercare.accounts.tables import AuthSession, Elder, ElderLink, LoginFailure, User
+from eldercare.accounts.tables import AuthSession, ElderLink, LoginFailure, User
 from eldercare.actor import Actor
 from eldercare.audit import service as audit
-from eldercare.db import fetch, write_transaction
-from eldercare.errors import Conflict, FieldProblem, Forbidden, Invalid, N_, NotFound, TooManyAttempts
+from eldercare.db import write_transaction
+from eldercare.errors import (
+    N_,
+    Conflict,
+    FieldProblem,
+    Invalid,
+    NotFound,
+    TooManyAttempts,
+)
 from eldercare.geo import service as geo
 from eldercare.settings import get_settings
 
@@ -85,18 +92,34 @@ def _check_new_account(phone: str, password: str, name: str) -> tuple[str, str]:
 
 
 async def register(
-    *, phone: str, password: str, name: str, role: str = "resident", ip: str = "",
+    *,
+    phone: str,
+    password: str,
+    name: str,
+    role: str = "resident",
+    ip: str = "",
     now: datetime | None = None,
 ) -> UserView:
     """Self-service registration: residents and families only; staff are made by an admin."""
     if role not in domain.SELF_SERVICE_ROLES:
-        raise Invalid("role", N_("Choose resident or family. Staff accounts are made by an administrator."))
-    return await create_user(phone=phone, password=password, name=name, roles=[role], ip=ip, now=now)
+        raise Invalid(
+            "role", N_("Choose resident or family. Staff accounts are made by an administrator.")
+        )
+    return await create_user(
+        phone=phone, password=password, name=name, roles=[role], ip=ip, now=now
+    )
 
 
 async def create_user(
-    *, phone: str, password: str, name: str, roles: list[str], region_code: str | None = None,
-    provider_id: int | None = None, by: Actor | None = None, ip: str = "",
+    *,
+    phone: str,
+    password: str,
+    name: str,
+    roles: list[str],
+    region_code: str | None = None,
+    provider_id: int | None = None,
+    by: Actor | None = None,
+    ip: str = "",
     now: datetime | None = None,
 ) -> UserView:
     now = now or datetime.now(UTC)
@@ -109,22 +132,42 @@ async def create_user(
             raise Invalid("region_code", N_("Staff accounts need a region."))
         region_code = domain.check_region_code(region_code)
         if await geo.get_region(region_code) is None:
-            raise Invalid("region_code", N_("There is no region with the code {code}."), code=region_code)
+            raise Invalid(
+                "region_code", N_("There is no region with the code {code}."), code=region_code
+            )
     password_hash = await hash_password(password)
     async with write_transaction():
         if await User.exists().where(User.phone == clean_phone).run():
             raise Conflict(N_("This phone number is already registered. Please sign in."))
         row = User(
-            phone=clean_phone, name=clean_name, password_hash=password_hash,
-            roles=",".join(roles), region_code=region_code, provider_id=provider_id,
-            created_at=now, password_changed_at=now,
+            phone=clean_phone,
+            name=clean_name,
+            password_hash=password_hash,
+            roles=",".join(roles),
+            region_code=region_code,
+            provider_id=provider_id,
+            created_at=now,
+            password_changed_at=now,
         )
         await row.save().run()
         self_service = by is None and set(roles) <= set(domain.SELF_SERVICE_ROLES)
-        await audit.record(by, "user.register" if self_service else "role.grant", entity="user",
-                           entity_id=row.id, detail=",".join(roles), ip=ip, now=now)
-    return UserView(id=row.id, phone=clean_phone, name=clean_name, roles=list(roles),
-                    region_code=region_code, provider_id=provider_id)
+        await audit.record(
+            by,
+            "user.register" if self_service else "role.grant",
+            entity="user",
+            entity_id=row.id,
+            detail=",".join(roles),
+            ip=ip,
+            now=now,
+        )
+    return UserView(
+        id=row.id,
+        phone=clean_phone,
+        name=clean_name,
+        roles=list(roles),
+        region_code=region_code,
+        provider_id=provider_id,
+    )
 
 
 @dataclass(frozen=True)
@@ -134,7 +177,12 @@ class SignIn:
 
 
 async def sign_in(
-    *, phone: str, password: str, kind: str, ip: str = "", replaces: str | None = None,
+    *,
+    phone: str,
+    password: str,
+    kind: str,
+    ip: str = "",
+    replaces: str | None = None,
     now: datetime | None = None,
 ) -> SignIn:
     """Check the pair and open a session (``web``) or an API token (``api``).
@@ -147,32 +195,61 @@ async def sign_in(
     except Invalid:
         clean_phone = phone.strip()[:32]
     phone_key = _phone_key(clean_phone)
-    recent = await LoginFailure.count().where(
-        (LoginFailure.phone_hash == phone_key) & (LoginFailure.at > now - SIGN_IN_WINDOW)
-    ).run()
+    recent = (
+        await LoginFailure.count()
+        .where((LoginFailure.phone_hash == phone_key) & (LoginFailure.at > now - SIGN_IN_WINDOW))
+        .run()
+    )
     if recent >= SIGN_IN_FAILURE_LIMIT:
         raise TooManyAttempts(N_("Too many failed sign-ins. Please wait a minute and try again."))
-    row = await User.objects().where((User.phone == clean_phone) & (User.active == True)).first().run()  # noqa: E712
+    row = (
+        await User.objects()
+        .where((User.phone == clean_phone) & (User.active == True))  # noqa: E712 (SQL, not Python truth)
+        .first()
+        .run()
+    )  # noqa: E712
     if not await verify_password(row.password_hash if row else None, password) or row is None:
         async with write_transaction():
             await LoginFailure.insert(LoginFailure(phone_hash=phone_key, ip=ip, at=now)).run()
-            await audit.record(None, "signin.failed", entity="user",
-                               entity_id=row.id if row else "", ip=ip, now=now)
+            await audit.record(
+                None,
+                "signin.failed",
+                entity="user",
+                entity_id=row.id if row else "",
+                ip=ip,
+                now=now,
+            )
         raise _bad_pair()
     secret = secrets.token_urlsafe(32)
     settings = get_settings()
     lifetime = timedelta(days=settings.token_days) if kind == "api" else timedelta(hours=12)
     async with write_transaction():
         if replaces:
-            await AuthSession.update({AuthSession.revoked_at: now}).where(
-                AuthSession.token_hash == _digest(replaces)
-            ).run()
+            await (
+                AuthSession.update({AuthSession.revoked_at: now})
+                .where(AuthSession.token_hash == _digest(replaces))
+                .run()
+            )
         await AuthSession.insert(
-            AuthSession(token_hash=_digest(secret), user=row.id, kind=kind, created_at=now,
-                        last_seen_at=now, expires_at=now + lifetime, ip=ip)
+            AuthSession(
+                token_hash=_digest(secret),
+                user=row.id,
+                kind=kind,
+                created_at=now,
+                last_seen_at=now,
+                expires_at=now + lifetime,
+                ip=ip,
+            )
         ).run()
-        await audit.record(Actor(id=row.id, name=row.name, roles=tuple(row.roles.split(","))),
-                           "signin", entity="user", entity_id=row.id, detail=kind, ip=ip, now=now)
+        await audit.record(
+            Actor(id=row.id, name=row.name, roles=tuple(row.roles.split(","))),
+            "signin",
+            entity="user",
+            entity_id=row.id,
+            detail=kind,
+            ip=ip,
+            now=now,
+        )
     return SignIn(token=secret, user=_user_view(row.to_dict()))
 
 
@@ -182,14 +259,27 @@ def _bad_pair() -> Exception:
     return NotSignedIn(N_("The phone number or password is not right."))
 
 
-async def resolve_session(secret: str, *, kind: str, ip: str = "", now: datetime | None = None) -> Actor | None:
+async def resolve_session(
+    secret: str, *, kind: str, ip: str = "", now: datetime | None = None
+) -> Actor | None:
     """The actor behind a cookie or token, or None when it is unknown, expired, idle or revoked."""
     now = now or datetime.now(UTC)
-    rows = await AuthSession.select(
-        AuthSession.id, AuthSession.expires_at, AuthSession.last_seen_at, AuthSession.revoked_at,
-        AuthSession.user.id, AuthSession.user.name, AuthSession.user.roles,
-        AuthSession.user.region_code, AuthSession.user.provider_id, AuthSession.user.active,
-    ).where((AuthSession.token_hash == _digest(secret)) & (AuthSession.kind == kind)).run()
+    rows = (
+        await AuthSession.select(
+            AuthSession.id,
+            AuthSession.expires_at,
+            AuthSession.last_seen_at,
+            AuthSession.revoked_at,
+            AuthSession.user.id,
+            AuthSession.user.name,
+            AuthSession.user.roles,
+            AuthSession.user.region_code,
+            AuthSession.user.provider_id,
+            AuthSession.user.active,
+        )
+        .where((AuthSession.token_hash == _digest(secret)) & (AuthSession.kind == kind))
+        .run()
+    )
     if not rows:
         return None
     row = rows[0]
@@ -202,11 +292,19 @@ async def resolve_session(secret: str, *, kind: str, ip: str = "", now: datetime
     ):
         return None
     if now - row["last_seen_at"] > timedelta(seconds=60):
-        await AuthSession.update({AuthSession.last_seen_at: now}).where(AuthSession.id == row["id"]).run()
+        await (
+            AuthSession.update({AuthSession.last_seen_at: now})
+            .where(AuthSession.id == row["id"])
+            .run()
+        )
     return Actor(
-        id=row["user.id"], name=row["user.name"], roles=tuple(row["user.roles"].split(",")),
-        region_code=row["user.region_code"], provider_id=row["user.provider_id"],
-        session_id=row["id"], ip=ip,
+        id=row["user.id"],
+        name=row["user.name"],
+        roles=tuple(row["user.roles"].split(",")),
+        region_code=row["user.region_code"],
+        provider_id=row["user.provider_id"],
+        session_id=row["id"],
+        ip=ip,
     )
 
 
@@ -215,9 +313,11 @@ async def sign_out(actor: Actor, *, now: datetime | None = None) -> None:
     if actor.session_id is None:
         return
     async with write_transaction():
-        await AuthSession.update({AuthSession.revoked_at: now}).where(
-            AuthSession.id == actor.session_id
-        ).run()
+        await (
+            AuthSession.update({AuthSession.revoked_at: now})
+            .where(AuthSession.id == actor.session_id)
+            .run()
+        )
         await audit.record(actor, "signout", entity="user", entity_id=actor.id, now=now)
 
 
@@ -225,11 +325,18 @@ async def get_user(actor: Actor) -> UserView:
     row = await User.select().where(User.id == actor.id).first().run()
     if row is None:
         raise NotFound(N_("No such account."))
-    links = await ElderLink.select(ElderLink.elder).where(ElderLink.user == actor.id).order_by(ElderLink.id).run()
+    links = (
+        await ElderLink.select(ElderLink.elder)
+        .where(ElderLink.user == actor.id)
+        .order_by(ElderLink.id)
+        .run()
+    )
     return _user_view(row, [link["elder"] for link in links])
 
 
-async def set_preferences(actor: Actor, *, locale: str | None = None, elder_mode: bool | None = None) -> None:
+async def set_preferences(
+    actor: Actor, *, locale: str | None = None, elder_mode: bool | None = None
+) -> None:
     values = {}
     if locale is not None:
         values[User.locale] = locale
@@ -240,13 +347,21 @@ async def set_preferences(actor: Actor, *, locale: str | None = None, elder_mode
             await User.update(values).where(User.id == actor.id).run()
 
 
-async def grant_role(user_id: int, role: str, *, by: Actor | None = None, provider_id: int | None = None,
-                     now: datetime | None = None) -> None:
+async def grant_role(
+    user_id: int,
+    role: str,
+    *,
+    by: Actor | None = None,
+    provider_id: int | None = None,
+    now: datetime | None = None,
+) -> None:
     """Add a role (and, for provider staff, their organisation); call inside the caller's transaction."""
     if role not in domain.ROLES:
         raise Invalid("role", N_("Unknown role: {role}."), role=role)
     async with write_transaction():
-        row = await User.select(User.roles, User.provider_id).where(User.id == user_id).first().run()
+        row = (
+            await User.select(User.roles, User.provider_id).where(User.id == user_id).first().run()
+        )
         if row is None:
             raise NotFound(N_("No such account."))
         roles = [r for r in row["roles"].split(",") if r]
@@ -256,11 +371,19 @@ async def grant_role(user_id: int, role: str, *, by: Actor | None = None, provid
         if provider_id is not None:
             values[User.provider_id] = provider_id
         await User.update(values).where(User.id == user_id).run()
-        await audit.record(by, "role.grant", entity="user", entity_id=user_id,
-                           detail=f"{role}" + (f" provider={provider_id}" if provider_id else ""), now=now)
+        await audit.record(
+            by,
+            "role.grant",
+            entity="user",
+            entity_id=user_id,
+            detail=f"{role}" + (f" provider={provider_id}" if provider_id else ""),
+            now=now,
+        )
 
 
-async def users_with_role(role: str, *, region_covering: str | None = None, provider_id: int | None = None) -> list[int]:
+async def users_with_role(
+    role: str, *, region_covering: str | None = None, provider_id: int | None = None
+) -> list[int]:
     """Whom to tell: users holding ``role`` (staff whose region covers a code, or a provider's staff)."""
     from eldercare.geo.domain import region_contains
 
@@ -269,7 +392,11 @@ async def users_with_role(role: str, *, region_covering: str | None = None, prov
         where = where & (User.provider_id == provider_id)
     rows = await User.select(User.id, User.roles, User.region_code).where(where).run()
     return [
-        r["id"] for r in rows
+        r["id"]
+        for r in rows
         if role in r["roles"].split(",")
-        and (region_covering is None or (r["region_code"] and region_contains(r["region_code"], region_covering)))
+        and (
+            region_covering is None
+            or (r["region_code"] and region_contains(r["region_code"], region_covering))
+        )
     ]

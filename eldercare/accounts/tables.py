@@ -60,6 +60,7 @@ class Elder(Table, tablename="elder"):
     region_code = Varchar(length=12, index=True)
     lat = DoublePrecision(null=True, default=None)
     lon = DoublePrecision(null=True, default=None)
+    location_source = Varchar(length=16, default="given")  # given, geocoded, region_centroid
     living_situation = Varchar(length=16, null=True, default=None)
     needs = Varchar(length=255, default="")  # comma-separated tags
     low_income = Boolean(default=False)

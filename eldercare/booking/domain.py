@@ -21,7 +21,17 @@ DECLINED = "declined"
 EXPIRED = "expired"
 NO_SHOW = "no_show"
 
-STATUSES = (REQUESTED, OFFERED, ACCEPTED, IN_SERVICE, COMPLETED, CANCELLED, DECLINED, EXPIRED, NO_SHOW)
+STATUSES = (
+    REQUESTED,
+    OFFERED,
+    ACCEPTED,
+    IN_SERVICE,
+    COMPLETED,
+    CANCELLED,
+    DECLINED,
+    EXPIRED,
+    NO_SHOW,
+)
 OPEN = (REQUESTED, OFFERED)  # waiting for a provider: counted against the per-elder limit
 HOLDING = (ACCEPTED, IN_SERVICE)  # a caregiver is committed: never two overlapping
 FINAL = (COMPLETED, CANCELLED, DECLINED, EXPIRED, NO_SHOW)
@@ -73,7 +83,9 @@ def transition(action: str, status: str, side: str) -> str:
     if side not in sides:
         raise Forbidden(N_("You cannot do this to this booking."))
     if status not in sources:
-        raise Conflict(N_("This booking is {status} and cannot be changed that way."), status=status)
+        raise Conflict(
+            N_("This booking is {status} and cannot be changed that way."), status=status
+        )
     return target
 
 
@@ -91,13 +103,21 @@ def allowed_actions(status: str, sides: set[str]) -> list[str]:
 
 def check_start(start: datetime, now: datetime, policy: Policy) -> None:
     if start.tzinfo is None:
-        raise Invalid("start", N_("Give the time with its time zone, like 2026-12-01T09:00:00+08:00."))
+        raise Invalid(
+            "start", N_("Give the time with its time zone, like 2026-12-01T09:00:00+08:00.")
+        )
     if start < now + policy.min_notice:
-        raise Invalid("start", N_("Please book at least {minutes} minutes ahead."),
-                      minutes=int(policy.min_notice.total_seconds() // 60))
+        raise Invalid(
+            "start",
+            N_("Please book at least {minutes} minutes ahead."),
+            minutes=int(policy.min_notice.total_seconds() // 60),
+        )
     if start > now + policy.max_ahead:
-        raise Invalid("start", N_("Bookings can be made at most {days} days ahead."),
-                      days=policy.max_ahead.days)
+        raise Invalid(
+            "start",
+            N_("Bookings can be made at most {days} days ahead."),
+            days=policy.max_ahead.days,
+        )
 
 
 def is_late_cancellation(start: datetime, now: datetime, policy: Policy) -> bool:
@@ -106,8 +126,10 @@ def is_late_cancellation(start: datetime, now: datetime, policy: Policy) -> bool
 
 def check_in_window(start: datetime, end: datetime, now: datetime, policy: Policy) -> None:
     if now < start - policy.check_in_early:
-        raise Conflict(N_("It is too early to check in: check-in opens {minutes} minutes before the start."),
-                       minutes=int(policy.check_in_early.total_seconds() // 60))
+        raise Conflict(
+            N_("It is too early to check in: check-in opens {minutes} minutes before the start."),
+            minutes=int(policy.check_in_early.total_seconds() // 60),
+        )
     if now > end:
         raise Conflict(N_("The visit time has passed; check-in is closed."))
 

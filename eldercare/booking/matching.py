@@ -30,8 +30,13 @@ class Place:
     timezone: str = "Asia/Shanghai"
 
 
-async def busy_caregivers(caregiver_ids: list[int], start: datetime, busy_until: datetime,
-                          *, exclude_booking: int | None = None) -> set[int]:
+async def busy_caregivers(
+    caregiver_ids: list[int],
+    start: datetime,
+    busy_until: datetime,
+    *,
+    exclude_booking: int | None = None,
+) -> set[int]:
     """Caregivers already held (accepted or in service) for a span overlapping this one."""
     if not caregiver_ids:
         return set()
@@ -50,12 +55,16 @@ async def busy_caregivers(caregiver_ids: list[int], start: datetime, busy_until:
 async def _loads(provider_ids: list[int], now: datetime) -> dict[int, int]:
     if not provider_ids:
         return {}
-    rows = await Booking.select(Booking.provider).where(
-        Booking.provider.is_in(provider_ids)
-        & Booking.status.is_in(list(domain.HOLDING))
-        & (Booking.start_at >= now)
-        & (Booking.start_at < now + LOAD_WINDOW)
-    ).run()
+    rows = (
+        await Booking.select(Booking.provider)
+        .where(
+            Booking.provider.is_in(provider_ids)
+            & Booking.status.is_in(list(domain.HOLDING))
+            & (Booking.start_at >= now)
+            & (Booking.start_at < now + LOAD_WINDOW)
+        )
+        .run()
+    )
     loads: dict[int, int] = {}
     for row in rows:
         loads[row["provider"]] = loads.get(row["provider"], 0) + 1
@@ -67,57 +76,110 @@ def _local(moment: datetime, timezone: str) -> datetime:
 
 
 async def candidates(
-    *, item_code: str, skill: str, duration: timedelta, place: Place, start: datetime,
-    now: datetime, policy: Policy, exclude_providers: frozenset[int] = frozenset(),
-    only_provider: int | None = None, ignore_busy: bool = False,
+    *,
+    item_code: str,
+    skill: str,
+    duration: timedelta,
+    place: Place,
+    start: datetime,
+    now: datetime,
+    policy: Policy,
+    exclude_providers: frozenset[int] = frozenset(),
+    only_provider: int | None = None,
+    ignore_busy: bool = False,
 ) -> list[Candidate]:
     """Ranked candidates for one visit; each lists its caregivers free then (best first)."""
     end = start + duration
     start_local, end_local = _local(start, place.timezone), _local(end, place.timezone)
-    pool = await providers.match_pool(item_code=item_code, skill=skill, lat=place.lat, lon=place.lon,
-                                      region_code=place.region_code, on=start_local.date())
-    pool = [p for p in pool if p.id not in exclude_providers and (only_provider is None or p.id == only_provider)]
+    pool = await providers.match_pool(
+        item_code=item_code,
+        skill=skill,
+        lat=place.lat,
+        lon=place.lon,
+        region_code=place.region_code,
+        on=start_local.date(),
+    )
+    pool = [
+        p
+        for p in pool
+        if p.id not in exclude_providers and (only_provider is None or p.id == only_provider)
+    ]
     working = {
-        p.id: [c.id for c in p.caregivers
-               if providers_domain.is_working(c.windows, c.days_off, start_local, end_local)]
+        p.id: [
+            c.id
+            for c in p.caregivers
+            if providers_domain.is_working(c.windows, c.days_off, start_local, end_local)
+        ]
         for p in pool
     }
     every = [cid for ids in working.values() for cid in ids]
-    busy = set() if ignore_busy else await busy_caregivers(every, *domain.busy_interval(start, end, policy))
+    busy = (
+        set()
+        if ignore_busy
+        else await busy_caregivers(every, *domain.busy_interval(start, end, policy))
+    )
     loads = await _loads([p.id for p in pool], now)
     found = []
     for p in pool:
         free = tuple(cid for cid in working[p.id] if cid not in busy)
         if free:
-            found.append(Candidate(provider_id=p.id, name=p.name, distance_km=round(p.distance_km, 2),
-                                   price_fen=p.price_fen, rating=p.rating, rating_count=p.rating_count,
-                                   load=loads.get(p.id, 0), caregiver_ids=free))
+            found.append(
+                Candidate(
+                    provider_id=p.id,
+                    name=p.name,
+                    distance_km=round(p.distance_km, 2),
+                    price_fen=p.price_fen,
+                    rating=p.rating,
+                    rating_count=p.rating_count,
+                    load=loads.get(p.id, 0),
+                    caregiver_ids=free,
+                )
+            )
     return domain.rank(found)
 
 
 async def free_times(
-    *, item_code: str, skill: str, duration: timedelta, place: Place, days: list[date],
-    now: datetime, policy: Policy, provider_id: int | None = None,
-    hours: tuple[int, int] = (8, 18), step: timedelta = timedelta(minutes=30), limit: int = 24,
+    *,
+    item_code: str,
+    skill: str,
+    duration: timedelta,
+    place: Place,
+    days: list[date],
+    now: datetime,
+    policy: Policy,
+    provider_id: int | None = None,
+    hours: tuple[int, int] = (8, 18),
+    step: timedelta = timedelta(minutes=30),
+    limit: int = 24,
 ) -> list[datetime]:
     """Start times (aware, UTC) over ``days`` when at least one caregiver can come: the booking
     page suggests these instead of asking people to guess. One pool load per day, one busy query."""
     zone = ZoneInfo(place.timezone)
     found: list[datetime] = []
     for day in days:
-        pool = await providers.match_pool(item_code=item_code, skill=skill, lat=place.lat, lon=place.lon,
-                                          region_code=place.region_code, on=day)
+        pool = await providers.match_pool(
+            item_code=item_code,
+            skill=skill,
+            lat=place.lat,
+            lon=place.lon,
+            region_code=place.region_code,
+            on=day,
+        )
         caregivers = [c for p in pool if provider_id in (None, p.id) for c in p.caregivers]
         if not caregivers:
             continue
         day_start = datetime(day.year, day.month, day.day, hours[0], tzinfo=zone)
         day_end = datetime(day.year, day.month, day.day, hours[1], tzinfo=zone)
-        rows = await Booking.select(Booking.caregiver, Booking.start_at, Booking.busy_until).where(
-            Booking.caregiver.is_in([c.id for c in caregivers])
-            & Booking.status.is_in(list(domain.HOLDING))
-            & (Booking.start_at < day_end + duration + policy.travel_buffer)
-            & (Booking.busy_until > day_start)
-        ).run()
+        rows = (
+            await Booking.select(Booking.caregiver, Booking.start_at, Booking.busy_until)
+            .where(
+                Booking.caregiver.is_in([c.id for c in caregivers])
+                & Booking.status.is_in(list(domain.HOLDING))
+                & (Booking.start_at < day_end + duration + policy.travel_buffer)
+                & (Booking.busy_until > day_start)
+            )
+            .run()
+        )
         held: dict[int, list[tuple[datetime, datetime]]] = {}
         for row in rows:
             held.setdefault(row["caregiver"], []).append((row["start_at"], row["busy_until"]))

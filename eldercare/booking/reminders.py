@@ -34,23 +34,36 @@ MESSAGES = {
 
 def reminder_policy() -> rules.ReminderPolicy:
     settings = get_settings()
-    return rules.ReminderPolicy(day_before=timedelta(hours=settings.reminder_hours),
-                                soon=timedelta(minutes=settings.reminder_minutes))
+    return rules.ReminderPolicy(
+        day_before=timedelta(hours=settings.reminder_hours),
+        soon=timedelta(minutes=settings.reminder_minutes),
+    )
 
 
 async def send_reminders(at: datetime) -> int:
     """Send the reminders due as of ``at``; the number of visits reminded."""
     policy = reminder_policy()
     horizon = max(policy.day_before, policy.soon)
-    rows = await Booking.select(
-        Booking.id, Booking.elder, Booking.service_code, Booking.start_at, Booking.booked_by,
-    ).where(
-        (Booking.status == domain.ACCEPTED) & (Booking.start_at > at)
-        & (Booking.start_at <= at + horizon)
-    ).order_by(Booking.start_at).run()
+    rows = (
+        await Booking.select(
+            Booking.id,
+            Booking.elder,
+            Booking.service_code,
+            Booking.start_at,
+            Booking.booked_by,
+        )
+        .where(
+            (Booking.status == domain.ACCEPTED)
+            & (Booking.start_at > at)
+            & (Booking.start_at <= at + horizon)
+        )
+        .order_by(Booking.start_at)
+        .run()
+    )
     done = await notifications.sent_reminders([r["id"] for r in rows])
     due = [
-        (row, kind) for row in rows
+        (row, kind)
+        for row in rows
         if (kind := rules.reminder_due(row["start_at"], at, policy))
         and not notifications.already_sent(done, row["id"], kind, row["start_at"])
     ]
@@ -62,8 +75,9 @@ async def send_reminders(at: datetime) -> int:
     return sent
 
 
-async def _remind(row: dict[str, Any], kind: str, at: datetime,
-                  items: dict[str, ItemInfo | None]) -> int:
+async def _remind(
+    row: dict[str, Any], kind: str, at: datetime, items: dict[str, ItemInfo | None]
+) -> int:
     """One visit's reminder to each recipient, with its record, in one transaction."""
     item = await _item(row["service_code"], items)
     elder = (await elder_records.elders_by_id([row["elder"]], now=at)).get(row["elder"])
@@ -76,14 +90,19 @@ async def _remind(row: dict[str, Any], kind: str, at: datetime,
         current = await query.first().run()
         if current != {"status": domain.ACCEPTED, "start_at": row["start_at"]}:
             return 0
-        if not await notifications.claim_reminder(row["id"], kind, row["start_at"],
-                                                  recipients=len(recipients), at=at):
+        if not await notifications.claim_reminder(
+            row["id"], kind, row["start_at"], recipients=len(recipients), at=at
+        ):
             return 0  # another worker sent it
         start_key = row["start_at"].astimezone(UTC).strftime("%Y%m%dT%H%MZ")
         service = in_each_language(item.name_zh, item.name_en) if item else row["service_code"]
         for user_id in recipients:
             await notifications.notify(
-                user_id, kind, MESSAGES[kind], now=at, link=f"/bookings/{row['id']}",
+                user_id,
+                kind,
+                MESSAGES[kind],
+                now=at,
+                link=f"/bookings/{row['id']}",
                 dedupe_key=f"{kind}:{row['id']}:{start_key}:{user_id}",
                 elder=elder.name if elder else "",
                 service=service,

@@ -86,12 +86,28 @@ class BookingOut(msgspec.Struct):
     @classmethod
     def of(cls, b: BookingView) -> BookingOut:
         return cls(
-            id=b.id, status=b.status, elder_id=b.elder_id, service_code=b.service_code,
-            provider_id=b.provider_id, caregiver_id=b.caregiver_id, start=local(b.start), end=local(b.end),
-            price_fen=b.price_fen, subsidy_fen=b.subsidy_fen, copay_fen=b.copay_fen, channel=b.channel,
-            notes=b.notes, offer_expires_at=local(b.offer_expires_at), late_cancellation=b.late_cancellation,
-            check_in_at=local(b.check_in_at), geofence_flag=b.geofence_flag, check_out_at=local(b.check_out_at),
-            actual_minutes=b.actual_minutes, stars=b.stars, series_id=b.series_id, actions=b.actions,
+            id=b.id,
+            status=b.status,
+            elder_id=b.elder_id,
+            service_code=b.service_code,
+            provider_id=b.provider_id,
+            caregiver_id=b.caregiver_id,
+            start=local(b.start),
+            end=local(b.end),
+            price_fen=b.price_fen,
+            subsidy_fen=b.subsidy_fen,
+            copay_fen=b.copay_fen,
+            channel=b.channel,
+            notes=b.notes,
+            offer_expires_at=local(b.offer_expires_at),
+            late_cancellation=b.late_cancellation,
+            check_in_at=local(b.check_in_at),
+            geofence_flag=b.geofence_flag,
+            check_out_at=local(b.check_out_at),
+            actual_minutes=b.actual_minutes,
+            stars=b.stars,
+            series_id=b.series_id,
+            actions=b.actions,
         )
 
 
@@ -111,8 +127,15 @@ class CandidateOut(msgspec.Struct):
 
     @classmethod
     def of(cls, c: Candidate) -> CandidateOut:
-        return cls(provider_id=c.provider_id, name=c.name, distance_km=c.distance_km, price_fen=c.price_fen,
-                   rating=round(c.rating, 2), rating_count=c.rating_count, free_caregivers=len(c.caregiver_ids))
+        return cls(
+            provider_id=c.provider_id,
+            name=c.name,
+            distance_km=c.distance_km,
+            price_fen=c.price_fen,
+            rating=round(c.rating, 2),
+            rating_count=c.rating_count,
+            free_caregivers=len(c.caregiver_ids),
+        )
 
 
 class MatchOut(msgspec.Struct):

@@ -6,7 +6,7 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath, FromQuery, JSONBody
 
-from eldercare.booking import series, series_change, series_edits, series_views
+from eldercare.booking import series, series_change, series_edits, series_preview, series_views
 from eldercare.booking.series_schemas import (
     ChangeIn,
     OccurrenceOut,
@@ -62,7 +62,7 @@ class SeriesController(Controller):
     async def preview(
         self, request: Request, actor: CurrentActor, data: JSONBody[SeriesCreate]
     ) -> PreviewOut:
-        plan, items = await series.preview(
+        plan, items = await series_preview.preview(
             actor,
             elder_id=data.elder_id,
             service_code=data.service_code,

@@ -16,7 +16,14 @@ from litestar.response import Redirect, Template
 
 from eldercare.accounts import elders as elder_records
 from eldercare.actor import Actor
-from eldercare.booking import domain, series, series_change, series_edits, series_views
+from eldercare.booking import (
+    domain,
+    series,
+    series_change,
+    series_edits,
+    series_preview,
+    series_views,
+)
 from eldercare.booking import series_forms as forms
 from eldercare.booking import series_words as plain
 from eldercare.catalog import service as catalog
@@ -90,7 +97,9 @@ async def _render_new(
     )
 
 
-def _previewed(form: dict[str, Any], items: list[series.PreviewItem]) -> list[dict[str, Any]]:
+def _previewed(
+    form: dict[str, Any], items: list[series_preview.PreviewItem]
+) -> list[dict[str, Any]]:
     """Each date with its clash in words, ticked to drop when it clashes (first check) or as the
     person left it (a check again)."""
     dropped = set(form.get("drop", [])) if form.get("previewed") == "1" else None
@@ -101,7 +110,7 @@ def _previewed(form: dict[str, Any], items: list[series.PreviewItem]) -> list[di
             {
                 "start": item.start,
                 "day": day,
-                "clash": series.CLASHES.get(item.clash or ""),
+                "clash": series_preview.CLASHES.get(item.clash or ""),
                 "drop": day in dropped if dropped is not None else item.clash is not None,
             }
         )
@@ -147,7 +156,7 @@ class SeriesPages(Controller):
                     default_channel="web",
                 )
                 return Redirect(f"/series/{made.id}?done=created")
-            plan, items = await series.preview(actor, **args)
+            plan, items = await series_preview.preview(actor, **args)
             team = await series_views.team_choices(
                 actor,
                 elder_id=args["elder_id"],

@@ -8,7 +8,8 @@ from collections.abc import Callable
 import msgspec
 
 from eldercare.booking.schemas import AwareDatetime, Strict, local
-from eldercare.booking.series import CLASHES, PreviewItem, SeriesView
+from eldercare.booking.series import SeriesView
+from eldercare.booking.series_preview import CLASHES, PreviewItem
 
 
 class SeriesCreate(Strict):

@@ -61,16 +61,32 @@ class BookingView:
 
 def view(row: dict[str, Any], sides: frozenset[str] = frozenset()) -> BookingView:
     return BookingView(
-        id=row["id"], status=row["status"], elder_id=row["elder"], service_code=row["service_code"],
-        provider_id=row["provider"], caregiver_id=row["caregiver"], start=row["start_at"],
-        end=row["end_at"], price_fen=row["price_fen"], subsidy_fen=row["subsidy_fen"],
-        copay_fen=row["copay_fen"], channel=row["channel"], notes=row["notes"],
-        offer_expires_at=row["offer_expires_at"], late_cancellation=row["late_cancellation"],
-        cancel_reason=row["cancel_reason"], check_in_at=row["check_in_at"],
-        geofence_flag=row["geofence_flag"], check_out_at=row["check_out_at"],
-        actual_minutes=row["actual_minutes"], visit_notes=row["visit_notes"], stars=row["stars"],
-        rating_comment=row["rating_comment"], confirmed_at=row["confirmed_at"],
-        series_id=row["series_id"], sides=sides,
+        id=row["id"],
+        status=row["status"],
+        elder_id=row["elder"],
+        service_code=row["service_code"],
+        provider_id=row["provider"],
+        caregiver_id=row["caregiver"],
+        start=row["start_at"],
+        end=row["end_at"],
+        price_fen=row["price_fen"],
+        subsidy_fen=row["subsidy_fen"],
+        copay_fen=row["copay_fen"],
+        channel=row["channel"],
+        notes=row["notes"],
+        offer_expires_at=row["offer_expires_at"],
+        late_cancellation=row["late_cancellation"],
+        cancel_reason=row["cancel_reason"],
+        check_in_at=row["check_in_at"],
+        geofence_flag=row["geofence_flag"],
+        check_out_at=row["check_out_at"],
+        actual_minutes=row["actual_minutes"],
+        visit_notes=row["visit_notes"],
+        stars=row["stars"],
+        rating_comment=row["rating_comment"],
+        confirmed_at=row["confirmed_at"],
+        series_id=row["series_id"],
+        sides=sides,
     )
 
 
@@ -85,17 +101,28 @@ async def sides_for(actor: Actor, row: dict[str, Any]) -> frozenset[str]:
     from eldercare.providers import service as providers
 
     sides = set()
-    if actor.has_role("provider_admin") and actor.provider_id and actor.provider_id == row["provider"]:
+    if (
+        actor.has_role("provider_admin")
+        and actor.provider_id
+        and actor.provider_id == row["provider"]
+    ):
         sides.add(domain.PROVIDER)
-    if actor.has_role("caregiver") and row["caregiver"] is not None:
-        if await providers.caregiver_id_for(actor) == row["caregiver"]:
-            sides.add(domain.CAREGIVER)
-    if (actor.is_staff or actor.has_role("resident", "family")) and await elder_records.acts_for(actor, row["elder"]):
+    if (
+        actor.has_role("caregiver")
+        and row["caregiver"] is not None
+        and await providers.caregiver_id_for(actor) == row["caregiver"]
+    ):
+        sides.add(domain.CAREGIVER)
+    if (actor.is_staff or actor.has_role("resident", "family")) and await elder_records.acts_for(
+        actor, row["elder"]
+    ):
         sides.add(domain.ELDER_SIDE)
     return frozenset(sides)
 
 
-async def load_for(actor: Actor, booking_id: int, *, lock: bool = False) -> tuple[dict[str, Any], frozenset[str]]:
+async def load_for(
+    actor: Actor, booking_id: int, *, lock: bool = False
+) -> tuple[dict[str, Any], frozenset[str]]:
     """The booking row and the actor's sides; 404 when the actor has none."""
     query = Booking.select().where(Booking.id == booking_id)
     if lock and not _sqlite():
@@ -118,15 +145,21 @@ def _sqlite() -> bool:
 # --------------------------------------------------------------------------- matching
 
 
-async def match(actor: Actor, *, elder_id: int, service_code: str, start: datetime,
-                now: datetime | None = None) -> list[Candidate]:
+async def match(
+    actor: Actor, *, elder_id: int, service_code: str, start: datetime, now: datetime | None = None
+) -> list[Candidate]:
     now = now or datetime.now(UTC)
     elder = await elder_records.get_elder(actor, elder_id)
     item = await _offered_item(service_code, elder.region_code)
     domain.check_start(start, now, current_policy())
     return await matching.candidates(
-        item_code=item.code, skill=item.skill, duration=timedelta(minutes=item.duration_minutes),
-        place=_place(elder), start=start, now=now, policy=current_policy(),
+        item_code=item.code,
+        skill=item.skill,
+        duration=timedelta(minutes=item.duration_minutes),
+        place=_place(elder),
+        start=start,
+        now=now,
+        policy=current_policy(),
     )
 
 
@@ -150,9 +183,17 @@ def _channel(actor: Actor, requested: str | None, default: str) -> str:
 
 
 async def book(
-    actor: Actor, *, elder_id: int, service_code: str, start: datetime, provider_id: int | None = None,
-    notes: str = "", channel: str | None = None, default_channel: str = "app",
-    series_id: int | None = None, now: datetime | None = None,
+    actor: Actor,
+    *,
+    elder_id: int,
+    service_code: str,
+    start: datetime,
+    provider_id: int | None = None,
+    notes: str = "",
+    channel: str | None = None,
+    default_channel: str = "app",
+    series_id: int | None = None,
+    now: datetime | None = None,
 ) -> BookingView:
     """Book a visit: to the chosen provider, or to the best match; someone must be free then."""
     now = now or datetime.now(UTC)
@@ -165,32 +206,65 @@ async def book(
     channel = _channel(actor, channel, default_channel)
     duration = timedelta(minutes=item.duration_minutes)
     found = await matching.candidates(
-        item_code=item.code, skill=item.skill, duration=duration, place=_place(elder), start=start,
-        now=now, policy=policy, only_provider=provider_id,
+        item_code=item.code,
+        skill=item.skill,
+        duration=duration,
+        place=_place(elder),
+        start=start,
+        now=now,
+        policy=policy,
+        only_provider=provider_id,
     )
     if not found:
         if provider_id is not None:
-            raise Invalid("provider_id", N_("This provider cannot come at that time. Please choose another time or provider."))
+            raise Invalid(
+                "provider_id",
+                N_(
+                    "This provider cannot come at that time. Please choose another time or provider."
+                ),
+            )
         raise Invalid("start", N_("No provider is free at that time. Please choose another time."))
     best = found[0]
     start_utc = start.astimezone(UTC)
     async with write_transaction():
-        open_count = await Booking.count().where(
-            (Booking.elder == elder_id) & Booking.status.is_in(list(domain.OPEN))
-        ).run()
+        open_count = (
+            await Booking.count()
+            .where((Booking.elder == elder_id) & Booking.status.is_in(list(domain.OPEN)))
+            .run()
+        )
         if open_count >= policy.max_open_per_elder:
-            raise Conflict(N_("This elder already has {count} bookings waiting for a provider."), count=open_count)
+            raise Conflict(
+                N_("This elder already has {count} bookings waiting for a provider."),
+                count=open_count,
+            )
         booking = Booking(
-            elder=elder_id, service_code=item.code, start_at=start_utc, end_at=start_utc + duration,
-            busy_until=start_utc + duration + policy.travel_buffer, status=domain.REQUESTED,
-            chosen_provider=provider_id is not None, channel=channel, booked_by=actor.id, notes=notes.strip(),
-            price_fen=best.price_fen, subsidy_fen=0, copay_fen=best.price_fen, series_id=series_id,
-            created_at=now, updated_at=now,
+            elder=elder_id,
+            service_code=item.code,
+            start_at=start_utc,
+            end_at=start_utc + duration,
+            busy_until=start_utc + duration + policy.travel_buffer,
+            status=domain.REQUESTED,
+            chosen_provider=provider_id is not None,
+            channel=channel,
+            booked_by=actor.id,
+            notes=notes.strip(),
+            price_fen=best.price_fen,
+            subsidy_fen=0,
+            copay_fen=best.price_fen,
+            series_id=series_id,
+            created_at=now,
+            updated_at=now,
         )
         await booking.save().run()
         await _offer(booking.id, best, now)
-        await audit.record(actor, "booking.create", entity="booking", entity_id=booking.id,
-                           detail=f"{item.code} {channel}", now=now)
+        await audit.record(
+            actor,
+            "booking.create",
+            entity="booking",
+            entity_id=booking.id,
+            detail=f"{item.code} {channel}",
+            now=now,
+        )
         row = await Booking.select().where(Booking.id == booking.id).first().run()
     return view(row, frozenset({domain.ELDER_SIDE}))
 
@@ -200,21 +274,52 @@ async def _offer(booking_id: int, candidate: Candidate, now: datetime) -> None:
     policy = current_policy()
     expires = now + policy.offer_window
     price = domain.price(candidate.price_fen)
-    await Booking.update({
-        Booking.status: domain.OFFERED, Booking.provider: candidate.provider_id, Booking.caregiver: None,
-        Booking.offer_expires_at: expires, Booking.price_fen: price.price_fen,
-        Booking.subsidy_fen: price.subsidy_fen, Booking.copay_fen: price.copay_fen, Booking.updated_at: now,
-    }).where(Booking.id == booking_id).run()
-    offer = BookingOffer(booking=booking_id, provider=candidate.provider_id, offered_at=now, expires_at=expires)
+    await (
+        Booking.update(
+            {
+                Booking.status: domain.OFFERED,
+                Booking.provider: candidate.provider_id,
+                Booking.caregiver: None,
+                Booking.offer_expires_at: expires,
+                Booking.price_fen: price.price_fen,
+                Booking.subsidy_fen: price.subsidy_fen,
+                Booking.copay_fen: price.copay_fen,
+                Booking.updated_at: now,
+            }
+        )
+        .where(Booking.id == booking_id)
+        .run()
+    )
+    offer = BookingOffer(
+        booking=booking_id, provider=candidate.provider_id, offered_at=now, expires_at=expires
+    )
     await offer.save().run()
-    for user_id in await accounts.users_with_role("provider_admin", provider_id=candidate.provider_id):
-        await notify(user_id, "job.offered", N_("A new job is waiting for your answer (booking {id})."),
-                     dedupe_key=f"offer:{offer.id}:{user_id}", link="/jobs", now=now, id=booking_id)
+    for user_id in await accounts.users_with_role(
+        "provider_admin", provider_id=candidate.provider_id
+    ):
+        await notify(
+            user_id,
+            "job.offered",
+            N_("A new job is waiting for your answer (booking {id})."),
+            dedupe_key=f"offer:{offer.id}:{user_id}",
+            link="/jobs",
+            now=now,
+            id=booking_id,
+        )
 
 
 async def book_occurrence(
-    actor: Actor, *, elder_id: int, service_code: str, start: datetime, provider_id: int | None,
-    caregiver_id: int | None, channel: str, series_id: int, booked_by: int, notes: str = "",
+    actor: Actor,
+    *,
+    elder_id: int,
+    service_code: str,
+    start: datetime,
+    provider_id: int | None,
+    caregiver_id: int | None,
+    channel: str,
+    series_id: int,
+    booked_by: int,
+    notes: str = "",
     now: datetime,
 ) -> BookingView | None:
     """One visit of a recurring series, inside the caller's transaction (booking/series*.py,
@@ -229,31 +334,60 @@ async def book_occurrence(
         return None
     duration = timedelta(minutes=item.duration_minutes)
     found = await matching.candidates(
-        item_code=item.code, skill=item.skill, duration=duration, place=_place(elder), start=start,
-        now=now, policy=policy, only_provider=provider_id,
+        item_code=item.code,
+        skill=item.skill,
+        duration=duration,
+        place=_place(elder),
+        start=start,
+        now=now,
+        policy=policy,
+        only_provider=provider_id,
     )
     if not found:
         return None
-    fixed = next((c for c in found if caregiver_id in c.caregiver_ids), None) if caregiver_id else None
+    fixed = (
+        next((c for c in found if caregiver_id in c.caregiver_ids), None) if caregiver_id else None
+    )
     best = fixed or found[0]
     start_utc, price = start.astimezone(UTC), domain.price(best.price_fen)
     booking = Booking(
-        elder=elder_id, service_code=item.code, start_at=start_utc, end_at=start_utc + duration,
-        busy_until=start_utc + duration + policy.travel_buffer, status=domain.REQUESTED,
-        chosen_provider=provider_id is not None, channel=channel, booked_by=booked_by, notes=notes,
-        price_fen=price.price_fen, subsidy_fen=price.subsidy_fen, copay_fen=price.copay_fen,
-        series_id=series_id, created_at=now, updated_at=now,
+        elder=elder_id,
+        service_code=item.code,
+        start_at=start_utc,
+        end_at=start_utc + duration,
+        busy_until=start_utc + duration + policy.travel_buffer,
+        status=domain.REQUESTED,
+        chosen_provider=provider_id is not None,
+        channel=channel,
+        booked_by=booked_by,
+        notes=notes,
+        price_fen=price.price_fen,
+        subsidy_fen=price.subsidy_fen,
+        copay_fen=price.copay_fen,
+        series_id=series_id,
+        created_at=now,
+        updated_at=now,
     )
     if fixed is not None:
-        booking.status, booking.provider, booking.caregiver = domain.ACCEPTED, best.provider_id, caregiver_id
+        booking.status, booking.provider, booking.caregiver = (
+            domain.ACCEPTED,
+            best.provider_id,
+            caregiver_id,
+        )
         if not await _save_holding(booking):  # taken meanwhile: offer it instead
             booking.status, booking.provider, booking.caregiver = domain.REQUESTED, None, None
             fixed = None
     if fixed is None:
         await booking.save().run()
         await _offer(booking.id, best, now)
-    await audit.record(actor, "booking.create", entity="booking", entity_id=booking.id,
-                       detail=f"{item.code} series={series_id}", now=now)
+    await audit.record(
+        actor,
+        "booking.create",
+        entity="booking",
+        entity_id=booking.id,
+        detail=f"{item.code} series={series_id}",
+        now=now,
+    )
     row = await Booking.select().where(Booking.id == booking.id).first().run()
     return view(row, frozenset({domain.ELDER_SIDE}))
 
@@ -283,41 +417,75 @@ async def offer_next(row: dict[str, Any], now: datetime, *, reason: str) -> str:
     """After a decline, a time-out or a provider's cancellation: the next best match, or the
     end of the road (``declined`` for a chosen provider, else ``expired``), with everyone told."""
     policy = current_policy()
-    tried = {o["provider"] for o in await BookingOffer.select(BookingOffer.provider).where(
-        BookingOffer.booking == row["id"]).run()}
+    tried = {
+        o["provider"]
+        for o in await BookingOffer.select(BookingOffer.provider)
+        .where(BookingOffer.booking == row["id"])
+        .run()
+    }
     found: list[Candidate] = []
     if not row["chosen_provider"] and row["start_at"] > now + policy.min_notice:
         elder = (await elder_records.elders_by_id([row["elder"]], now=now))[row["elder"]]
         item = await catalog.get_item(row["service_code"])
         found = await matching.candidates(
-            item_code=item.code, skill=item.skill, duration=row["end_at"] - row["start_at"],
-            place=_place(elder), start=row["start_at"], now=now, policy=policy,
+            item_code=item.code,
+            skill=item.skill,
+            duration=row["end_at"] - row["start_at"],
+            place=_place(elder),
+            start=row["start_at"],
+            now=now,
+            policy=policy,
             exclude_providers=frozenset(tried),
         )
     if found:
         await _offer(row["id"], found[0], now)
         return domain.OFFERED
     final = domain.DECLINED if row["chosen_provider"] and reason == "declined" else domain.EXPIRED
-    await Booking.update({Booking.status: final, Booking.offer_expires_at: None, Booking.updated_at: now}).where(
-        Booking.id == row["id"]).run()
-    await tell_elder_side(row, "booking.unfilled",
-                          N_("No provider could take the booking for {date}. Please choose another time."),
-                          now=now, staff_too=True)
+    await (
+        Booking.update(
+            {Booking.status: final, Booking.offer_expires_at: None, Booking.updated_at: now}
+        )
+        .where(Booking.id == row["id"])
+        .run()
+    )
+    await tell_elder_side(
+        row,
+        "booking.unfilled",
+        N_("No provider could take the booking for {date}. Please choose another time."),
+        now=now,
+        staff_too=True,
+    )
     return final
 
 
-async def tell_elder_side(row: dict[str, Any], kind: str, message: str, *, now: datetime,
-                          staff_too: bool = False, **params: Any) -> None:
+async def tell_elder_side(
+    row: dict[str, Any],
+    kind: str,
+    message: str,
+    *,
+    now: datetime,
+    staff_too: bool = False,
+    **params: Any,
+) -> None:
     """Notify whoever booked, the elder's linked family, and (when asked) the region's staff."""
     elder = (await elder_records.elders_by_id([row["elder"]], now=now))[row["elder"]]
     recipients = {row["booked_by"], *await elder_records.linked_user_ids(row["elder"])}
     if staff_too:
-        recipients |= set(await accounts.users_with_role("community_staff", region_covering=elder.region_code))
+        recipients |= set(
+            await accounts.users_with_role("community_staff", region_covering=elder.region_code)
+        )
     local = row["start_at"].astimezone(_zone())
     for user_id in recipients:
-        await notify(user_id, kind, message, dedupe_key=f"{kind}:{row['id']}:{row['status']}:{user_id}:{params.get('key', '')}",
-                     link=f"/bookings/{row['id']}", now=now,
-                     date=local.strftime("%Y-%m-%d %H:%M"), **{k: v for k, v in params.items() if k != "key"})
+        await notify(
+            user_id,
+            kind,
+            message,
+            dedupe_key=f"{kind}:{row['id']}:{row['status']}:{user_id}:{params.get('key', '')}",
+            link=f"/bookings/{row['id']}",
+            now=now,
+            date=local.strftime("%Y-%m-%d %H:%M"),
+            **{k: v for k, v in params.items() if k != "key"},
+        )
 
 
 def _zone():
@@ -336,8 +504,14 @@ async def get_booking(actor: Actor, booking_id: int) -> BookingView:
     return view(row, sides)
 
 
-async def list_bookings(actor: Actor, *, elder_id: int | None = None, status: str | None = None,
-                        limit: int = 50, offset: int = 0) -> tuple[list[BookingView], int]:
+async def list_bookings(
+    actor: Actor,
+    *,
+    elder_id: int | None = None,
+    status: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[BookingView], int]:
     """The bookings an actor may see: their elders' (or region's, for staff), their provider's,
     or their own visits as a caregiver. Sides are worked out in bulk, not per row."""
     from eldercare.geo.domain import region_contains, region_prefix
@@ -369,9 +543,17 @@ async def list_bookings(actor: Actor, *, elder_id: int | None = None, status: st
     if status is not None:
         where = where & (Booking.status == status)
     total = await Booking.count().where(where).run()
-    rows = await Booking.select(*Booking.all_columns(), Booking.elder.region_code.as_alias("elder_region")).where(
-        where).order_by(Booking.start_at, ascending=False).order_by(Booking.id, ascending=False).limit(
-        limit).offset(offset).run()
+    rows = (
+        await Booking.select(
+            *Booking.all_columns(), Booking.elder.region_code.as_alias("elder_region")
+        )
+        .where(where)
+        .order_by(Booking.start_at, ascending=False)
+        .order_by(Booking.id, ascending=False)
+        .limit(limit)
+        .offset(offset)
+        .run()
+    )
 
     def sides(row: dict[str, Any]) -> frozenset[str]:
         found = set()
@@ -388,11 +570,20 @@ async def list_bookings(actor: Actor, *, elder_id: int | None = None, status: st
     return [view(row, sides(row)) for row in rows], total
 
 
-async def job_board(actor: Actor, *, limit: int = 50, offset: int = 0) -> tuple[list[BookingView], int]:
+async def job_board(
+    actor: Actor, *, limit: int = 50, offset: int = 0
+) -> tuple[list[BookingView], int]:
     """The offers open to the actor's organisation, soonest first."""
     if not actor.provider_id:
         return [], 0
     where = (Booking.provider == actor.provider_id) & (Booking.status == domain.OFFERED)
     total = await Booking.count().where(where).run()
-    rows = await Booking.select().where(where).order_by(Booking.start_at).limit(limit).offset(offset).run()
+    rows = (
+        await Booking.select()
+        .where(where)
+        .order_by(Booking.start_at)
+        .limit(limit)
+        .offset(offset)
+        .run()
+    )
     return [view(row, frozenset({domain.PROVIDER})) for row in rows], total

@@ -23,8 +23,12 @@ from eldercare.providers.tables import Caregiver, Provider
 class Booking(Table, tablename="booking"):
     elder = ForeignKey(Elder, null=False, on_delete=OnDelete.restrict, index=True)
     service_code = Varchar(length=48)
-    provider = ForeignKey(Provider, null=True, default=None, on_delete=OnDelete.restrict, index=True)
-    caregiver = ForeignKey(Caregiver, null=True, default=None, on_delete=OnDelete.restrict, index=True)
+    provider = ForeignKey(
+        Provider, null=True, default=None, on_delete=OnDelete.restrict, index=True
+    )
+    caregiver = ForeignKey(
+        Caregiver, null=True, default=None, on_delete=OnDelete.restrict, index=True
+    )
     start_at = Timestamptz(index=True)
     end_at = Timestamptz()
     busy_until = Timestamptz()  # end_at plus the travel buffer: what the caregiver is held for
@@ -85,7 +89,9 @@ class Series(Table, tablename="series"):
 
     elder = ForeignKey(Elder, null=False, on_delete=OnDelete.restrict, index=True)
     service_code = Varchar(length=48)
-    provider = ForeignKey(Provider, null=True, default=None, on_delete=OnDelete.restrict, index=True)
+    provider = ForeignKey(
+        Provider, null=True, default=None, on_delete=OnDelete.restrict, index=True
+    )
     caregiver = ForeignKey(Caregiver, null=True, default=None, on_delete=OnDelete.restrict)
     rrule = Text()
     dtstart_local = Timestamp()  # naive: the first visit's local wall-clock start

@@ -20,7 +20,7 @@ from eldercare.booking.service import BookingView, load_for, offer_next, tell_el
 from eldercare.booking.tables import Booking, BookingOffer, Complaint
 from eldercare.catalog import service as catalog
 from eldercare.db import write_transaction
-from eldercare.errors import N_, Conflict, Invalid, NotFound
+from eldercare.errors import N_, Conflict, Invalid
 from eldercare.geo.domain import distance_km
 from eldercare.notifications.service import notify
 
@@ -34,28 +34,51 @@ async def _reload(booking_id: int, sides: frozenset[str]) -> BookingView:
     return view(row, sides)
 
 
-async def accept(actor: Actor, booking_id: int, caregiver_id: int, *, now: datetime | None = None) -> BookingView:
+async def accept(
+    actor: Actor, booking_id: int, caregiver_id: int, *, now: datetime | None = None
+) -> BookingView:
     now = now or datetime.now(UTC)
     try:
         async with write_transaction():
             row, sides = await load_for(actor, booking_id, lock=True)
-            domain.transition("accept", row["status"], domain.PROVIDER if domain.PROVIDER in sides else "")
+            domain.transition(
+                "accept", row["status"], domain.PROVIDER if domain.PROVIDER in sides else ""
+            )
             await _check_caregiver(actor, row, caregiver_id, now)
-            busy = await matching.busy_caregivers([caregiver_id], row["start_at"], row["busy_until"],
-                                                  exclude_booking=booking_id)
+            busy = await matching.busy_caregivers(
+                [caregiver_id], row["start_at"], row["busy_until"], exclude_booking=booking_id
+            )
             if busy:
                 raise Conflict(N_("This caregiver already has a visit at that time."))
-            await Booking.update({
-                Booking.status: domain.ACCEPTED, Booking.caregiver: caregiver_id,
-                Booking.offer_expires_at: None, Booking.updated_at: now,
-            }).where(Booking.id == booking_id).run()
-            await BookingOffer.update({BookingOffer.outcome: "accepted"}).where(
-                (BookingOffer.booking == booking_id) & (BookingOffer.outcome == "open")).run()
-            await audit.record(actor, "booking.accept", entity="booking", entity_id=booking_id,
-                               detail=f"caregiver={caregiver_id}", now=now)
+            await (
+                Booking.update(
+                    {
+                        Booking.status: domain.ACCEPTED,
+                        Booking.caregiver: caregiver_id,
+                        Booking.offer_expires_at: None,
+                        Booking.updated_at: now,
+                    }
+                )
+                .where(Booking.id == booking_id)
+                .run()
+            )
+            await (
+                BookingOffer.update({BookingOffer.outcome: "accepted"})
+                .where((BookingOffer.booking == booking_id) & (BookingOffer.outcome == "open"))
+                .run()
+            )
+            await audit.record(
+                actor,
+                "booking.accept",
+                entity="booking",
+                entity_id=booking_id,
+                detail=f"caregiver={caregiver_id}",
+                now=now,
+            )
             row["status"] = domain.ACCEPTED
-            await tell_elder_side(row, "booking.accepted",
-                                  N_("Your booking for {date} has been accepted."), now=now)
+            await tell_elder_side(
+                row, "booking.accepted", N_("Your booking for {date} has been accepted."), now=now
+            )
     except Exception as error:
         if _is_overlap_violation(error):
             raise Conflict(N_("This caregiver already has a visit at that time.")) from error
@@ -63,32 +86,55 @@ async def accept(actor: Actor, booking_id: int, caregiver_id: int, *, now: datet
     return await _reload(booking_id, sides)
 
 
-async def _check_caregiver(actor: Actor, row: dict[str, Any], caregiver_id: int, now: datetime) -> None:
+async def _check_caregiver(
+    actor: Actor, row: dict[str, Any], caregiver_id: int, now: datetime
+) -> None:
     """The caregiver belongs to this provider (else 404), has the skill and works then (else 422)."""
     from eldercare.providers import service as providers
 
     await providers.get_caregiver(actor, row["provider"], caregiver_id)
     elder = (await elder_records.elders_by_id([row["elder"]], now=now))[row["elder"]]
     item = await catalog.get_item(row["service_code"])
-    found = await matching.candidates(
-        item_code=item.code, skill=item.skill, duration=row["end_at"] - row["start_at"],
-        place=matching.Place(lat=elder.lat, lon=elder.lon, region_code=elder.region_code),
-        start=row["start_at"], now=now, policy=current_policy(), only_provider=row["provider"],
-        ignore_busy=True,
-    ) if elder.lat is not None else []
+    found = (
+        await matching.candidates(
+            item_code=item.code,
+            skill=item.skill,
+            duration=row["end_at"] - row["start_at"],
+            place=matching.Place(lat=elder.lat, lon=elder.lon, region_code=elder.region_code),
+            start=row["start_at"],
+            now=now,
+            policy=current_policy(),
+            only_provider=row["provider"],
+            ignore_busy=True,
+        )
+        if elder.lat is not None
+        else []
+    )
     if not any(caregiver_id in c.caregiver_ids for c in found):
-        raise Invalid("caregiver_id", N_("This caregiver does not have the skill or is not working at that time."))
+        raise Invalid(
+            "caregiver_id",
+            N_("This caregiver does not have the skill or is not working at that time."),
+        )
 
 
-async def decline(actor: Actor, booking_id: int, reason: str, *, now: datetime | None = None) -> BookingView:
+async def decline(
+    actor: Actor, booking_id: int, reason: str, *, now: datetime | None = None
+) -> BookingView:
     now = now or datetime.now(UTC)
     reason = _reason(reason)
     async with write_transaction():
         row, sides = await load_for(actor, booking_id, lock=True)
-        domain.transition("decline", row["status"], domain.PROVIDER if domain.PROVIDER in sides else "")
-        await BookingOffer.update({BookingOffer.outcome: "declined", BookingOffer.reason: reason}).where(
-            (BookingOffer.booking == booking_id) & (BookingOffer.outcome == "open")).run()
-        await audit.record(actor, "booking.decline", entity="booking", entity_id=booking_id, detail=reason, now=now)
+        domain.transition(
+            "decline", row["status"], domain.PROVIDER if domain.PROVIDER in sides else ""
+        )
+        await (
+            BookingOffer.update({BookingOffer.outcome: "declined", BookingOffer.reason: reason})
+            .where((BookingOffer.booking == booking_id) & (BookingOffer.outcome == "open"))
+            .run()
+        )
+        await audit.record(
+            actor, "booking.decline", entity="booking", entity_id=booking_id, detail=reason, now=now
+        )
         await offer_next(row, now, reason="declined")
     return await _reload(booking_id, sides)
 
@@ -102,7 +148,9 @@ def _reason(reason: str | None, *, required: bool = True) -> str:
     return reason
 
 
-async def cancel(actor: Actor, booking_id: int, reason: str, *, now: datetime | None = None) -> BookingView:
+async def cancel(
+    actor: Actor, booking_id: int, reason: str, *, now: datetime | None = None
+) -> BookingView:
     """The elder's side cancels (late when inside the cutoff); a provider's cancellation puts the
     job back on offer to someone else."""
     now = now or datetime.now(UTC)
@@ -111,36 +159,85 @@ async def cancel(actor: Actor, booking_id: int, reason: str, *, now: datetime | 
         row, sides = await load_for(actor, booking_id, lock=True)
         if domain.ELDER_SIDE in sides:
             domain.transition("cancel", row["status"], domain.ELDER_SIDE)
-            late = row["status"] == domain.ACCEPTED and domain.is_late_cancellation(row["start_at"], now, current_policy())
-            await Booking.update({
-                Booking.status: domain.CANCELLED, Booking.cancelled_by: actor.id, Booking.cancel_reason: reason,
-                Booking.late_cancellation: late, Booking.offer_expires_at: None, Booking.updated_at: now,
-            }).where(Booking.id == booking_id).run()
-            await BookingOffer.update({BookingOffer.outcome: "withdrawn"}).where(
-                (BookingOffer.booking == booking_id) & (BookingOffer.outcome == "open")).run()
+            late = row["status"] == domain.ACCEPTED and domain.is_late_cancellation(
+                row["start_at"], now, current_policy()
+            )
+            await (
+                Booking.update(
+                    {
+                        Booking.status: domain.CANCELLED,
+                        Booking.cancelled_by: actor.id,
+                        Booking.cancel_reason: reason,
+                        Booking.late_cancellation: late,
+                        Booking.offer_expires_at: None,
+                        Booking.updated_at: now,
+                    }
+                )
+                .where(Booking.id == booking_id)
+                .run()
+            )
+            await (
+                BookingOffer.update({BookingOffer.outcome: "withdrawn"})
+                .where((BookingOffer.booking == booking_id) & (BookingOffer.outcome == "open"))
+                .run()
+            )
             if row["provider"]:
-                for user_id in await accounts.users_with_role("provider_admin", provider_id=row["provider"]):
-                    await notify(user_id, "booking.cancelled", N_("Booking {id} was cancelled by the elder's side."),
-                                 dedupe_key=f"cancel:{booking_id}:{user_id}", link=f"/bookings/{booking_id}", now=now,
-                                 id=booking_id)
-            await audit.record(actor, "booking.cancel", entity="booking", entity_id=booking_id,
-                               detail="late" if late else "", now=now)
+                for user_id in await accounts.users_with_role(
+                    "provider_admin", provider_id=row["provider"]
+                ):
+                    await notify(
+                        user_id,
+                        "booking.cancelled",
+                        N_("Booking {id} was cancelled by the elder's side."),
+                        dedupe_key=f"cancel:{booking_id}:{user_id}",
+                        link=f"/bookings/{booking_id}",
+                        now=now,
+                        id=booking_id,
+                    )
+            await audit.record(
+                actor,
+                "booking.cancel",
+                entity="booking",
+                entity_id=booking_id,
+                detail="late" if late else "",
+                now=now,
+            )
         elif domain.PROVIDER in sides:
             domain.transition("provider_cancel", row["status"], domain.PROVIDER)
             reason = _reason(reason)
-            await BookingOffer.update({BookingOffer.outcome: "withdrawn", BookingOffer.reason: reason}).where(
-                (BookingOffer.booking == booking_id) & (BookingOffer.provider == row["provider"])).run()
-            await audit.record(actor, "booking.provider_cancel", entity="booking", entity_id=booking_id,
-                               detail=reason, now=now)
-            await tell_elder_side(row, "booking.provider_cancelled",
-                                  N_("The provider cancelled your visit on {date}; we are finding another."), now=now)
+            await (
+                BookingOffer.update(
+                    {BookingOffer.outcome: "withdrawn", BookingOffer.reason: reason}
+                )
+                .where(
+                    (BookingOffer.booking == booking_id)
+                    & (BookingOffer.provider == row["provider"])
+                )
+                .run()
+            )
+            await audit.record(
+                actor,
+                "booking.provider_cancel",
+                entity="booking",
+                entity_id=booking_id,
+                detail=reason,
+                now=now,
+            )
+            await tell_elder_side(
+                row,
+                "booking.provider_cancelled",
+                N_("The provider cancelled your visit on {date}; we are finding another."),
+                now=now,
+            )
             await offer_next(row, now, reason="provider_cancelled")
         else:
             domain.transition("cancel", row["status"], "")
     return await _reload(booking_id, sides)
 
 
-async def check_in(actor: Actor, booking_id: int, lat: float, lon: float, *, now: datetime | None = None) -> BookingView:
+async def check_in(
+    actor: Actor, booking_id: int, lat: float, lon: float, *, now: datetime | None = None
+) -> BookingView:
     now = now or datetime.now(UTC)
     policy = current_policy()
     for key, value, bound in (("lat", lat, 90), ("lon", lon, 180)):
@@ -148,60 +245,140 @@ async def check_in(actor: Actor, booking_id: int, lat: float, lon: float, *, now
             raise Invalid(key, N_("Give the position as numbers."))
     async with write_transaction():
         row, sides = await load_for(actor, booking_id, lock=True)
-        side = domain.CAREGIVER if domain.CAREGIVER in sides else domain.PROVIDER if domain.PROVIDER in sides else ""
+        side = (
+            domain.CAREGIVER
+            if domain.CAREGIVER in sides
+            else domain.PROVIDER
+            if domain.PROVIDER in sides
+            else ""
+        )
         domain.transition("check_in", row["status"], side)
         domain.check_in_window(row["start_at"], row["end_at"], now, policy)
         elder = (await elder_records.elders_by_id([row["elder"]], now=now))[row["elder"]]
-        distance_m = (distance_km(lat, lon, elder.lat, elder.lon) * 1000) if elder.lat is not None else None
+        distance_m = (
+            (distance_km(lat, lon, elder.lat, elder.lon) * 1000) if elder.lat is not None else None
+        )
         flagged = distance_m is None or distance_m > policy.geofence_m
-        await Booking.update({
-            Booking.status: domain.IN_SERVICE, Booking.check_in_at: now, Booking.check_in_lat: lat,
-            Booking.check_in_lon: lon, Booking.check_in_distance_m: distance_m, Booking.geofence_flag: flagged,
-            Booking.updated_at: now,
-        }).where(Booking.id == booking_id).run()
-        await audit.record(actor, "booking.check_in", entity="booking", entity_id=booking_id,
-                           detail=f"{round(distance_m) if distance_m is not None else '?'}m"
-                           + (" flagged" if flagged else ""), now=now)
+        await (
+            Booking.update(
+                {
+                    Booking.status: domain.IN_SERVICE,
+                    Booking.check_in_at: now,
+                    Booking.check_in_lat: lat,
+                    Booking.check_in_lon: lon,
+                    Booking.check_in_distance_m: distance_m,
+                    Booking.geofence_flag: flagged,
+                    Booking.updated_at: now,
+                }
+            )
+            .where(Booking.id == booking_id)
+            .run()
+        )
+        await audit.record(
+            actor,
+            "booking.check_in",
+            entity="booking",
+            entity_id=booking_id,
+            detail=f"{round(distance_m) if distance_m is not None else '?'}m"
+            + (" flagged" if flagged else ""),
+            now=now,
+        )
+        if flagged:  # accepted, but the bureau sees it
+            for user_id in await accounts.users_with_role(
+                "bureau_officer", region_covering=elder.region_code
+            ):
+                await notify(
+                    user_id,
+                    "visit.check_in_far",
+                    N_("The caregiver checked in for booking {id} {metres} m from the elder's home."),
+                    dedupe_key=f"checkin-far:{booking_id}:{user_id}",
+                    link=f"/bookings/{booking_id}",
+                    now=now,
+                    id=booking_id,
+                    metres=round(distance_m) if distance_m is not None else "?",
+                )
     return await _reload(booking_id, sides)
 
 
-async def check_out(actor: Actor, booking_id: int, notes: str = "", *, now: datetime | None = None) -> BookingView:
+async def check_out(
+    actor: Actor, booking_id: int, notes: str = "", *, now: datetime | None = None
+) -> BookingView:
     now = now or datetime.now(UTC)
     if len(notes or "") > 2000:
         raise Invalid("notes", N_("Notes can be at most 2000 characters."))
     async with write_transaction():
         row, sides = await load_for(actor, booking_id, lock=True)
-        side = domain.CAREGIVER if domain.CAREGIVER in sides else domain.PROVIDER if domain.PROVIDER in sides else ""
+        side = (
+            domain.CAREGIVER
+            if domain.CAREGIVER in sides
+            else domain.PROVIDER
+            if domain.PROVIDER in sides
+            else ""
+        )
         domain.transition("check_out", row["status"], side)
         minutes = max(0, round((now - row["check_in_at"]).total_seconds() / 60))
-        await Booking.update({
-            Booking.status: domain.COMPLETED, Booking.check_out_at: now, Booking.visit_notes: (notes or "").strip(),
-            Booking.actual_minutes: minutes, Booking.updated_at: now,
-        }).where(Booking.id == booking_id).run()
-        await audit.record(actor, "booking.check_out", entity="booking", entity_id=booking_id,
-                           detail=f"{minutes}min", now=now)
+        await (
+            Booking.update(
+                {
+                    Booking.status: domain.COMPLETED,
+                    Booking.check_out_at: now,
+                    Booking.visit_notes: (notes or "").strip(),
+                    Booking.actual_minutes: minutes,
+                    Booking.updated_at: now,
+                }
+            )
+            .where(Booking.id == booking_id)
+            .run()
+        )
+        await audit.record(
+            actor,
+            "booking.check_out",
+            entity="booking",
+            entity_id=booking_id,
+            detail=f"{minutes}min",
+            now=now,
+        )
         row["status"] = domain.COMPLETED
-        await tell_elder_side(row, "booking.completed",
-                              N_("The visit on {date} is finished. Please confirm it and rate it."), now=now)
+        await tell_elder_side(
+            row,
+            "booking.completed",
+            N_("The visit on {date} is finished. Please confirm it and rate it."),
+            now=now,
+        )
     return await _reload(booking_id, sides)
 
 
-async def mark_no_show(actor: Actor, booking_id: int, *, now: datetime | None = None) -> BookingView:
+async def mark_no_show(
+    actor: Actor, booking_id: int, *, now: datetime | None = None
+) -> BookingView:
     """Nobody was home: the provider records it once the visit should have begun."""
     now = now or datetime.now(UTC)
     async with write_transaction():
         row, sides = await load_for(actor, booking_id, lock=True)
-        side = domain.PROVIDER if domain.PROVIDER in sides else domain.CAREGIVER if domain.CAREGIVER in sides else ""
+        side = (
+            domain.PROVIDER
+            if domain.PROVIDER in sides
+            else domain.CAREGIVER
+            if domain.CAREGIVER in sides
+            else ""
+        )
         domain.transition("no_show", row["status"], side)
         if now < row["start_at"]:
             raise Conflict(N_("The visit has not started yet."))
-        await Booking.update({Booking.status: domain.NO_SHOW, Booking.updated_at: now}).where(
-            Booking.id == booking_id).run()
-        await audit.record(actor, "booking.no_show", entity="booking", entity_id=booking_id, now=now)
+        await (
+            Booking.update({Booking.status: domain.NO_SHOW, Booking.updated_at: now})
+            .where(Booking.id == booking_id)
+            .run()
+        )
+        await audit.record(
+            actor, "booking.no_show", entity="booking", entity_id=booking_id, now=now
+        )
     return await _reload(booking_id, sides)
 
 
-async def _elder_side_completed(actor: Actor, booking_id: int) -> tuple[dict[str, Any], frozenset[str]]:
+async def _elder_side_completed(
+    actor: Actor, booking_id: int
+) -> tuple[dict[str, Any], frozenset[str]]:
     row, sides = await load_for(actor, booking_id, lock=True)
     if domain.ELDER_SIDE not in sides:
         from eldercare.errors import Forbidden
@@ -212,8 +389,9 @@ async def _elder_side_completed(actor: Actor, booking_id: int) -> tuple[dict[str
     return row, sides
 
 
-async def rate(actor: Actor, booking_id: int, stars: int, comment: str = "", *,
-               now: datetime | None = None) -> BookingView:
+async def rate(
+    actor: Actor, booking_id: int, stars: int, comment: str = "", *, now: datetime | None = None
+) -> BookingView:
     """1-5 stars once per visit; the provider's average follows."""
     from eldercare.providers import service as providers
 
@@ -225,12 +403,28 @@ async def rate(actor: Actor, booking_id: int, stars: int, comment: str = "", *,
         row, sides = await _elder_side_completed(actor, booking_id)
         if row["stars"] is not None:
             raise Conflict(N_("This visit has already been rated."))
-        await Booking.update({
-            Booking.stars: stars, Booking.rating_comment: (comment or "").strip(), Booking.rated_at: now,
-            Booking.confirmed_at: row["confirmed_at"] or now, Booking.updated_at: now,
-        }).where(Booking.id == booking_id).run()
+        await (
+            Booking.update(
+                {
+                    Booking.stars: stars,
+                    Booking.rating_comment: (comment or "").strip(),
+                    Booking.rated_at: now,
+                    Booking.confirmed_at: row["confirmed_at"] or now,
+                    Booking.updated_at: now,
+                }
+            )
+            .where(Booking.id == booking_id)
+            .run()
+        )
         await providers.add_rating(row["provider"], stars)
-        await audit.record(actor, "booking.rate", entity="booking", entity_id=booking_id, detail=str(stars), now=now)
+        await audit.record(
+            actor,
+            "booking.rate",
+            entity="booking",
+            entity_id=booking_id,
+            detail=str(stars),
+            now=now,
+        )
     return await _reload(booking_id, sides)
 
 
@@ -239,9 +433,14 @@ async def confirm(actor: Actor, booking_id: int, *, now: datetime | None = None)
     async with write_transaction():
         row, sides = await _elder_side_completed(actor, booking_id)
         if row["confirmed_at"] is None:
-            await Booking.update({Booking.confirmed_at: now, Booking.updated_at: now}).where(
-                Booking.id == booking_id).run()
-            await audit.record(actor, "booking.confirm", entity="booking", entity_id=booking_id, now=now)
+            await (
+                Booking.update({Booking.confirmed_at: now, Booking.updated_at: now})
+                .where(Booking.id == booking_id)
+                .run()
+            )
+            await audit.record(
+                actor, "booking.confirm", entity="booking", entity_id=booking_id, now=now
+            )
     return await _reload(booking_id, sides)
 
 
@@ -262,13 +461,27 @@ async def complain(actor: Actor, booking_id: int, text: str, *, now: datetime | 
         if row["status"] in (domain.REQUESTED, domain.OFFERED):
             raise Conflict(N_("A complaint can be filed once a provider has taken the booking."))
         elder = (await elder_records.elders_by_id([row["elder"]], now=now))[row["elder"]]
-        complaint = Complaint(booking=booking_id, region_code=elder.region_code, filed_by=actor.id, text=text,
-                              created_at=now)
+        complaint = Complaint(
+            booking=booking_id,
+            region_code=elder.region_code,
+            filed_by=actor.id,
+            text=text,
+            created_at=now,
+        )
         await complaint.save().run()
-        for user_id in await accounts.users_with_role("bureau_officer", region_covering=elder.region_code):
-            await notify(user_id, "complaint.filed", N_("A complaint was filed about booking {id}."),
-                         dedupe_key=f"complaint:{complaint.id}:{user_id}", link="/bureau/complaints", now=now,
-                         id=booking_id)
-        await audit.record(actor, "complaint.create", entity="booking", entity_id=booking_id, now=now)
+        for user_id in await accounts.users_with_role(
+            "bureau_officer", region_covering=elder.region_code
+        ):
+            await notify(
+                user_id,
+                "complaint.filed",
+                N_("A complaint was filed about booking {id}."),
+                dedupe_key=f"complaint:{complaint.id}:{user_id}",
+                link="/bureau/complaints",
+                now=now,
+                id=booking_id,
+            )
+        await audit.record(
+            actor, "complaint.create", entity="booking", entity_id=booking_id, now=now
+        )
     return complaint.id
-

@@ -88,7 +88,9 @@ def check_china_coordinates(lat: float | None, lon: float | None) -> tuple[float
 def check_radius_km(radius_km: float, key: str = "radius_km") -> float:
     if not (0 < radius_km <= MAX_RADIUS_KM):
         raise Invalid(
-            key, N_("The distance must be more than 0 and at most {max} km."), max=int(MAX_RADIUS_KM)
+            key,
+            N_("The distance must be more than 0 and at most {max} km."),
+            max=int(MAX_RADIUS_KM),
         )
     return radius_km
 

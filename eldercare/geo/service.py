@@ -51,7 +51,9 @@ async def sync_gazetteer() -> int:
             if row["code"] in existing:
                 await Region.update(values).where(Region.code == row["code"]).run()
             else:
-                await Region.insert(Region(code=row["code"], **{c._meta.name: v for c, v in values.items()})).run()
+                await Region.insert(
+                    Region(code=row["code"], **{c._meta.name: v for c, v in values.items()})
+                ).run()
     _cache.clear()
     return len(rows)
 

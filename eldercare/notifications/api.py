@@ -20,15 +20,27 @@ class NotificationController(Controller):
     dependencies = {"page": Provide(provide_page, sync_to_thread=False)}
 
     @get("/")
-    async def index(self, request: Request, actor: CurrentActor, page: NamedDependency[PageParams],
-                    unread: FromQuery[bool] = False) -> NotificationPage:
+    async def index(
+        self,
+        request: Request,
+        actor: CurrentActor,
+        page: NamedDependency[PageParams],
+        unread: FromQuery[bool] = False,
+    ) -> NotificationPage:
         locale = request_locale(request)
-        items, total = await service.inbox(actor, unread_only=unread, limit=page.limit,
-                                           offset=page.offset)
+        items, total = await service.inbox(
+            actor, unread_only=unread, limit=page.limit, offset=page.offset
+        )
         return NotificationPage(
             items=[
-                NotificationOut(id=m.id, kind=m.kind, text=m.text(locale),
-                                link=m.link, created_at=m.created_at, read=m.read)
+                NotificationOut(
+                    id=m.id,
+                    kind=m.kind,
+                    text=m.text(locale),
+                    link=m.link,
+                    created_at=m.created_at,
+                    read=m.read,
+                )
                 for m in items
             ],
             total=total,

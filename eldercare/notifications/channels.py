@@ -40,18 +40,26 @@ class LogSmsBackend:
 
     async def send(self, message: SmsMessage) -> None:
         async with write_transaction():
-            await SmsLog(
-                notification_id=message.notification_id, user_id=message.user_id,
-                phone_masked=mask_phone(message.phone), locale=message.locale,
-                text=message.text, sent_at=message.at,
-            ).save().run()
+            await (
+                SmsLog(
+                    notification_id=message.notification_id,
+                    user_id=message.user_id,
+                    phone_masked=mask_phone(message.phone),
+                    locale=message.locale,
+                    text=message.text,
+                    sent_at=message.at,
+                )
+                .save()
+                .run()
+            )
 
 
 def _import(path: str) -> object:
     module_name, _, attribute = path.partition(":") if ":" in path else path.rpartition(".")
     if not module_name or not attribute:
         raise ValueError(
-            f"ELDERCARE_SMS_BACKEND must be 'log' or 'package.module:ClassName', not {path!r}")
+            f"ELDERCARE_SMS_BACKEND must be 'log' or 'package.module:ClassName', not {path!r}"
+        )
     return getattr(importlib.import_module(module_name), attribute)
 
 

@@ -54,8 +54,9 @@ def retry_policy() -> domain.RetryPolicy:
     return domain.RetryPolicy(max_attempts=max(get_settings().sms_max_attempts, 1))
 
 
-async def dispatch_notifications(at: datetime, *, backend: SmsBackend | None = None,
-                                 batch: int = BATCH) -> int:
+async def dispatch_notifications(
+    at: datetime, *, backend: SmsBackend | None = None, batch: int = BATCH
+) -> int:
     """Send every SMS due as of ``at``; the number of deliveries settled (sent, retried later,
     failed or skipped). Safe to run twice, and from two processes at once."""
     backend = backend or configured_backend()
@@ -73,21 +74,35 @@ async def dispatch_notifications(at: datetime, *, backend: SmsBackend | None = N
 
 
 async def _claim(at: datetime, batch: int) -> list[_Claimed]:
-    due = (Delivery.channel == domain.SMS) & (Delivery.state == domain.PENDING) & (
-        Delivery.next_attempt_at <= at)
+    due = (
+        (Delivery.channel == domain.SMS)
+        & (Delivery.state == domain.PENDING)
+        & (Delivery.next_attempt_at <= at)
+    )
     async with write_transaction():
-        query = (Delivery.select(Delivery.id, Delivery.notification, Delivery.attempts).where(due)
-                 .order_by(Delivery.next_attempt_at).order_by(Delivery.id).limit(batch))
+        query = (
+            Delivery.select(Delivery.id, Delivery.notification, Delivery.attempts)
+            .where(due)
+            .order_by(Delivery.next_attempt_at)
+            .order_by(Delivery.id)
+            .limit(batch)
+        )
         if not is_sqlite():  # on SQLite the immediate transaction already shuts out other writers
             query = query.lock_rows(skip_locked=True)
         rows = await query.run()
         if not rows:
             return []
-        await Delivery.update({
-            Delivery.state: domain.SENDING,
-            Delivery.attempts: Delivery.attempts + 1,
-            Delivery.claimed_at: datetime.now(UTC),
-        }).where(Delivery.id.is_in([r["id"] for r in rows])).run()
+        await (
+            Delivery.update(
+                {
+                    Delivery.state: domain.SENDING,
+                    Delivery.attempts: Delivery.attempts + 1,
+                    Delivery.claimed_at: datetime.now(UTC),
+                }
+            )
+            .where(Delivery.id.is_in([r["id"] for r in rows]))
+            .run()
+        )
     return [_Claimed(r["id"], r["notification"], r["attempts"] + 1) for r in rows]
 
 
@@ -105,12 +120,18 @@ async def _contacts(user_ids: list[int]) -> dict[int, _Contact]:
 
     if not user_ids:
         return {}
-    rows = await User.select(User.id, User.phone, User.locale, User.active).where(
-        User.id.is_in(user_ids)).run()
+    rows = (
+        await User.select(User.id, User.phone, User.locale, User.active)
+        .where(User.id.is_in(user_ids))
+        .run()
+    )
     default = normalize_locale(get_settings().default_locale) or DEFAULT_LOCALE
     return {
-        r["id"]: _Contact(phone=r["phone"] or "", active=bool(r["active"]),
-                          locale=normalize_locale(r["locale"]) or default)
+        r["id"]: _Contact(
+            phone=r["phone"] or "",
+            active=bool(r["active"]),
+            locale=normalize_locale(r["locale"]) or default,
+        )
         for r in rows
     }
 
@@ -119,8 +140,14 @@ def sms_text(locale: str, message: str, params: dict[str, Any]) -> str:
     return render(locale, SMS_FRAME, {"text": render(locale, message, params)})
 
 
-async def _deliver(item: _Claimed, notification: dict[str, Any], contacts: dict[int, _Contact],
-                   backend: SmsBackend, at: datetime, policy: domain.RetryPolicy) -> None:
+async def _deliver(
+    item: _Claimed,
+    notification: dict[str, Any],
+    contacts: dict[int, _Contact],
+    backend: SmsBackend,
+    at: datetime,
+    policy: domain.RetryPolicy,
+) -> None:
     contact = contacts.get(notification["user_id"])
     if contact is None or not contact.phone or not contact.active:
         return await _settle(item, domain.SKIPPED, error="no phone or account inactive")
@@ -131,21 +158,38 @@ async def _deliver(item: _Claimed, notification: dict[str, Any], contacts: dict[
         text = sms_text(contact.locale, notification["message"], params)
     except (KeyError, ValueError, IndexError) as error:  # a broken message: retrying cannot help
         return await _settle(item, domain.FAILED, error=f"cannot render: {error!r}")
-    message = SmsMessage(notification_id=notification["id"], user_id=notification["user_id"],
-                         phone=contact.phone, locale=contact.locale, text=text, at=at)
+    message = SmsMessage(
+        notification_id=notification["id"],
+        user_id=notification["user_id"],
+        phone=contact.phone,
+        locale=contact.locale,
+        text=text,
+        at=at,
+    )
     try:
         await asyncio.wait_for(backend.send(message), SEND_TIMEOUT_SECONDS)
     except Exception as error:  # any gateway trouble: try again later, with the same out id
-        log.warning("SMS for notification %s failed (attempt %s): %r",
-                    notification["id"], item.attempts, error)
+        log.warning(
+            "SMS for notification %s failed (attempt %s): %r",
+            notification["id"],
+            item.attempts,
+            error,
+        )
         state, retry_at = domain.after_failure(item.attempts, at, policy)
-        return await _settle(item, state, error=f"{type(error).__name__}: {error}"[:500],
-                             retry_at=retry_at)
+        return await _settle(
+            item, state, error=f"{type(error).__name__}: {error}"[:500], retry_at=retry_at
+        )
     await _settle(item, domain.SENT, sent_at=at)
 
 
-async def _settle(item: _Claimed, state: str, *, error: str = "", retry_at: datetime | None = None,
-                  sent_at: datetime | None = None) -> None:
+async def _settle(
+    item: _Claimed,
+    state: str,
+    *,
+    error: str = "",
+    retry_at: datetime | None = None,
+    sent_at: datetime | None = None,
+) -> None:
     values: dict[Any, Any] = {Delivery.state: state, Delivery.last_error: error}
     where = Delivery.id == item.id
     if state == domain.SENT:
@@ -161,12 +205,18 @@ async def _settle(item: _Claimed, state: str, *, error: str = "", retry_at: date
 async def _give_up_interrupted() -> int:
     """Claims older than the lease belong to a dispatcher that died mid-send: never resend."""
     async with write_transaction():
-        rows = await Delivery.update({
-            Delivery.state: domain.FAILED,
-            Delivery.last_error: "interrupted while sending; not sent again",
-        }).where(
-            (Delivery.state == domain.SENDING)
-            & (Delivery.claimed_at < datetime.now(UTC) - SENDING_LEASE)
-        ).returning(Delivery.id).run()
+        rows = (
+            await Delivery.update(
+                {
+                    Delivery.state: domain.FAILED,
+                    Delivery.last_error: "interrupted while sending; not sent again",
+                }
+            )
+            .where(
+                (Delivery.state == domain.SENDING)
+                & (Delivery.claimed_at < datetime.now(UTC) - SENDING_LEASE)
+            )
+            .returning(Delivery.id)
+            .run()
+        )
     return len(rows)
-

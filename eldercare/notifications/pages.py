@@ -30,10 +30,16 @@ class InboxPages(Controller):
         locale = request_locale(request)
         zone = get_settings().timezone
         items, total = await service.inbox(actor, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
-        return render(request, "notifications/inbox.html", items=items, total=total, page=page,
-                      pages=max(1, -(-total // PAGE_SIZE)),
-                      unread=await service.unread_count(actor),
-                      when=lambda value: format_moment(value, locale, zone))
+        return render(
+            request,
+            "notifications/inbox.html",
+            items=items,
+            total=total,
+            page=page,
+            pages=max(1, -(-total // PAGE_SIZE)),
+            unread=await service.unread_count(actor),
+            when=lambda value: format_moment(value, locale, zone),
+        )
 
     @post("/{notification_id:int}/read")
     async def read(self, request: Request, notification_id: FromPath[int]) -> Response[Any]:

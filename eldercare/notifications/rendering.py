@@ -34,8 +34,9 @@ def _resolve(value: Any, locale: str) -> Any:
     if "moment" in value:
         when = datetime.fromisoformat(value["moment"])
         pattern = _MOMENT_PATTERNS.get(locale, _MOMENT_PATTERNS[DEFAULT_LOCALE])
-        return format_datetime(when, pattern, tzinfo=ZoneInfo(value.get("tz") or "Asia/Shanghai"),
-                               locale=locale)
+        return format_datetime(
+            when, pattern, tzinfo=ZoneInfo(value.get("tz") or "Asia/Shanghai"), locale=locale
+        )
     return value.get(locale) or value.get(DEFAULT_LOCALE) or ""
 
 

@@ -21,8 +21,14 @@ from eldercare.notifications.tables import Notification, VisitReminder
 
 
 async def notify(
-    user_id: int, kind: str, message: str, *, dedupe_key: str, link: str = "",
-    now: datetime | None = None, **params: Any,
+    user_id: int,
+    kind: str,
+    message: str,
+    *,
+    dedupe_key: str,
+    link: str = "",
+    now: datetime | None = None,
+    **params: Any,
 ) -> None:
     """Queue one message for a user; a second call with the same ``dedupe_key`` does nothing.
 
@@ -34,8 +40,13 @@ async def notify(
         "INSERT INTO notification (user_id, kind, message, params, link, dedupe_key, created_at, "
         "read_at) VALUES ({}, {}, {}, {}, {}, {}, {}, NULL) "
         "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
-        user_id, kind, message, json.dumps(params, ensure_ascii=False, default=str), link,
-        dedupe_key, now,
+        user_id,
+        kind,
+        message,
+        json.dumps(params, ensure_ascii=False, default=str),
+        link,
+        dedupe_key,
+        now,
     )
     if added and domain.SMS in domain.channels_for(kind):
         await fetch(
@@ -43,7 +54,11 @@ async def notify(
             "next_attempt_at, claimed_at, sent_at, last_error, created_at) "
             "VALUES ({}, {}, {}, 0, {}, NULL, NULL, '', {}) "
             "ON CONFLICT (notification, channel) DO NOTHING",
-            added[0]["id"], domain.SMS, domain.PENDING, now, now,
+            added[0]["id"],
+            domain.SMS,
+            domain.PENDING,
+            now,
+            now,
         )
 
 
@@ -62,45 +77,67 @@ class Message:
         return render(locale, self.message, self.params)
 
 
-async def inbox(actor: Actor, *, unread_only: bool = False, limit: int = 50, offset: int = 0
-                ) -> tuple[list[Message], int]:
+async def inbox(
+    actor: Actor, *, unread_only: bool = False, limit: int = 50, offset: int = 0
+) -> tuple[list[Message], int]:
     where = Notification.user_id == actor.id
     if unread_only:
         where = where & Notification.read_at.is_null()
     total = await Notification.count().where(where).run()
-    rows = await (Notification.select().where(where).order_by(Notification.id, ascending=False)
-                  .limit(limit).offset(offset).run())
+    rows = await (
+        Notification.select()
+        .where(where)
+        .order_by(Notification.id, ascending=False)
+        .limit(limit)
+        .offset(offset)
+        .run()
+    )
     return [
-        Message(id=r["id"], kind=r["kind"], message=r["message"], link=r["link"],
-                params=json.loads(r["params"] or "{}"), created_at=r["created_at"],
-                read=r["read_at"] is not None)
+        Message(
+            id=r["id"],
+            kind=r["kind"],
+            message=r["message"],
+            link=r["link"],
+            params=json.loads(r["params"] or "{}"),
+            created_at=r["created_at"],
+            read=r["read_at"] is not None,
+        )
         for r in rows
     ], total
 
 
 async def unread_count(actor: Actor) -> int:
-    return await Notification.count().where(
-        (Notification.user_id == actor.id) & Notification.read_at.is_null()
-    ).run()
+    return (
+        await Notification.count()
+        .where((Notification.user_id == actor.id) & Notification.read_at.is_null())
+        .run()
+    )
 
 
 async def mark_read(actor: Actor, notification_id: int, *, now: datetime | None = None) -> None:
     async with write_transaction():
-        row = await Notification.select(Notification.id).where(
-            (Notification.id == notification_id) & (Notification.user_id == actor.id)
-        ).first().run()
+        row = (
+            await Notification.select(Notification.id)
+            .where((Notification.id == notification_id) & (Notification.user_id == actor.id))
+            .first()
+            .run()
+        )
         if row is None:
             raise NotFound(N_("No such message."))
-        await Notification.update({Notification.read_at: now or datetime.now(UTC)}).where(
-            (Notification.id == notification_id) & Notification.read_at.is_null()
-        ).run()
+        await (
+            Notification.update({Notification.read_at: now or datetime.now(UTC)})
+            .where((Notification.id == notification_id) & Notification.read_at.is_null())
+            .run()
+        )
 
 
 async def mark_all_read(actor: Actor, *, now: datetime | None = None) -> None:
     async with write_transaction():
-        await Notification.update({Notification.read_at: now or datetime.now(UTC)}).where(
-            (Notification.user_id == actor.id) & Notification.read_at.is_null()
-        ).run()
+        await (
+            Notification.update({Notification.read_at: now or datetime.now(UTC)})
+            .where((Notification.user_id == actor.id) & Notification.read_at.is_null())
+            .run()
+        )
 
 
 # --------------------------------------------------------------------------- visit reminders
@@ -115,25 +152,37 @@ async def sent_reminders(booking_ids: list[int]) -> set[tuple[int, str, datetime
     rerun of the sweep reads once and writes nothing."""
     if not booking_ids:
         return set()
-    rows = await VisitReminder.select(
-        VisitReminder.booking_id, VisitReminder.kind, VisitReminder.visit_start,
-    ).where(VisitReminder.booking_id.is_in(booking_ids)).run()
+    rows = (
+        await VisitReminder.select(
+            VisitReminder.booking_id,
+            VisitReminder.kind,
+            VisitReminder.visit_start,
+        )
+        .where(VisitReminder.booking_id.is_in(booking_ids))
+        .run()
+    )
     return {_key(r["booking_id"], r["kind"], r["visit_start"]) for r in rows}
 
 
-def already_sent(done: set[tuple[int, str, datetime]], booking_id: int, kind: str,
-                 start: datetime) -> bool:
+def already_sent(
+    done: set[tuple[int, str, datetime]], booking_id: int, kind: str, start: datetime
+) -> bool:
     return _key(booking_id, kind, start) in done
 
 
-async def claim_reminder(booking_id: int, kind: str, start: datetime, *, recipients: int,
-                         at: datetime) -> bool:
+async def claim_reminder(
+    booking_id: int, kind: str, start: datetime, *, recipients: int, at: datetime
+) -> bool:
     """Record that this reminder is being sent; False when someone already did. Call it inside
     the transaction that notifies, so the record and the messages exist together."""
     added = await fetch(
         "INSERT INTO visit_reminder (booking_id, kind, visit_start, recipients, sent_at) "
         "VALUES ({}, {}, {}, {}, {}) "
         "ON CONFLICT (booking_id, kind, visit_start) DO NOTHING RETURNING id",
-        booking_id, kind, start.astimezone(UTC), recipients, at,
+        booking_id,
+        kind,
+        start.astimezone(UTC),
+        recipients,
+        at,
     )
     return bool(added)

@@ -30,22 +30,39 @@ class JobSpec:
 
 def all_jobs() -> dict[str, JobSpec]:
     from eldercare.booking import jobs as booking
-    from eldercare.booking import reminders
+    from eldercare.booking import reminders, series_materialize
     from eldercare.notifications import jobs as notifications
 
-    from eldercare.booking import series_materialize
-
     specs = [
-        JobSpec("materialize_series", series_materialize.materialize_series, {"trigger": "interval", "hours": 1},
-                "create the visits of every active series up to the rolling horizon (14 days by default)"),
-        JobSpec("expire_offers", booking.expire_offers, {"trigger": "interval", "minutes": 1},
-                "re-offer or expire offers nobody answered in time"),
-        JobSpec("missed_visits", booking.missed_visits, {"trigger": "interval", "minutes": 5},
-                "alert the provider and staff when nobody checked in 30 minutes after the start"),
-        JobSpec("send_reminders", reminders.send_reminders, {"trigger": "interval", "minutes": 1},
-                "remind the elder's side of accepted visits the day before and within the hour"),
-        JobSpec("dispatch_notifications", notifications.dispatch_notifications,
-                {"trigger": "interval", "seconds": 30},
-                "send due messages by SMS (each at most once; failed sends retried with backoff)"),
+        JobSpec(
+            "materialize_series",
+            series_materialize.materialize_series,
+            {"trigger": "interval", "hours": 1},
+            "create the visits of every active series up to the rolling horizon (14 days by default)",
+        ),
+        JobSpec(
+            "expire_offers",
+            booking.expire_offers,
+            {"trigger": "interval", "minutes": 1},
+            "re-offer or expire offers nobody answered in time",
+        ),
+        JobSpec(
+            "missed_visits",
+            booking.missed_visits,
+            {"trigger": "interval", "minutes": 5},
+            "alert the provider and staff when nobody checked in 30 minutes after the start",
+        ),
+        JobSpec(
+            "send_reminders",
+            reminders.send_reminders,
+            {"trigger": "interval", "minutes": 1},
+            "remind the elder's side of accepted visits the day before and within the hour",
+        ),
+        JobSpec(
+            "dispatch_notifications",
+            notifications.dispatch_notifications,
+            {"trigger": "interval", "seconds": 30},
+            "send due messages by SMS (each at most once; failed sends retried with backoff)",
+        ),
     ]
     return {spec.name: spec for spec in specs}

@@ -22,7 +22,8 @@ LOCK_NAMESPACE = 0x45C0  # distinguishes our advisory locks from anyone else's
 
 Progress = Callable[[int, int | None], None]
 _progress: contextvars.ContextVar[Progress | None] = contextvars.ContextVar(
-    "job_progress", default=None)
+    "job_progress", default=None
+)
 
 
 def report_progress(done: int, total: int | None = None) -> None:
@@ -55,8 +56,9 @@ async def cluster_lock(name: str) -> AsyncIterator[bool]:
         await connection.close()
 
 
-async def run_job(name: str, at: datetime | None = None, *,
-                  progress: Progress | None = None) -> JobRun | None:
+async def run_job(
+    name: str, at: datetime | None = None, *, progress: Progress | None = None
+) -> JobRun | None:
     """Run a sweep as of ``at`` (default now); None when another process holds it right now."""
     spec = all_jobs().get(name)
     if spec is None:
@@ -66,7 +68,9 @@ async def run_job(name: str, at: datetime | None = None, *,
         if not mine:
             log.info("job %s is running elsewhere; skipped", name)
             return None
-        run = JobRun(name=name, as_of=at, started_at=datetime.now(UTC), host=socket.gethostname()[:100])
+        run = JobRun(
+            name=name, as_of=at, started_at=datetime.now(UTC), host=socket.gethostname()[:100]
+        )
         await run.save().run()
         token = _progress.set(progress)
         try:
@@ -85,7 +89,13 @@ async def last_runs() -> dict[str, dict]:
     """The latest run of each job, for ``eldercare jobs list``."""
     latest: dict[str, dict] = {}
     for name in all_jobs():
-        row = await JobRun.select().where(JobRun.name == name).order_by(JobRun.id, ascending=False).first().run()
+        row = (
+            await JobRun.select()
+            .where(JobRun.name == name)
+            .order_by(JobRun.id, ascending=False)
+            .first()
+            .run()
+        )
         if row:
             latest[name] = row
     return latest

@@ -21,8 +21,15 @@ def build_scheduler() -> AsyncIOScheduler:
     scheduler = AsyncIOScheduler(timezone="UTC")
     for spec in all_jobs().values():
         scheduler.add_job(
-            run_job, args=[spec.name], id=spec.name, name=spec.description, replace_existing=True,
-            coalesce=True, max_instances=1, misfire_grace_time=60, **spec.trigger,
+            run_job,
+            args=[spec.name],
+            id=spec.name,
+            name=spec.description,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=60,
+            **spec.trigger,
         )
     return scheduler
 

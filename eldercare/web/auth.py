@@ -7,7 +7,6 @@ the API needs no CSRF token; pages accept only the cookie, and every form carrie
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from litestar import Request
 from litestar.connection import ASGIConnection

@@ -35,8 +35,12 @@ _GENERIC = {
 }
 
 
-def _api_answer(status: int, detail: str, extra: list[dict[str, str]] | None = None,
-                headers: dict[str, str] | None = None) -> Response[Any]:
+def _api_answer(
+    status: int,
+    detail: str,
+    extra: list[dict[str, str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
     body = {"status_code": status, "detail": detail, "extra": extra or []}
     return Response(body, status_code=status, headers=headers)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,18 +23,24 @@ DEFAULT_LOCALE = "zh_CN"
 LANGUAGE_TAGS = {"zh_CN": "zh-CN", "en": "en"}
 
 
-@lru_cache(maxsize=None)
+@cache
 def _messages(locale: str) -> dict[str, str]:
     """Every catalog of the locale merged: ``messages.po`` plus one ``<feature>.po`` per feature."""
     folder = resources.files("eldercare").joinpath(f"locale/{locale}/LC_MESSAGES")
     messages: dict[str, str] = {}
     if not folder.is_dir():
         return messages
-    for path in sorted((p for p in folder.iterdir() if p.name.endswith(".po")), key=lambda p: p.name):
+    for path in sorted(
+        (p for p in folder.iterdir() if p.name.endswith(".po")), key=lambda p: p.name
+    ):
         with path.open("rb") as handle:
             catalog = read_po(handle, locale=locale)
         messages.update(
-            {m.id: m.string for m in catalog if isinstance(m.id, str) and m.id and m.string and not m.fuzzy}
+            {
+                m.id: m.string
+                for m in catalog
+                if isinstance(m.id, str) and m.id and m.string and not m.fuzzy
+            }
         )
     return messages
 
@@ -94,4 +100,6 @@ def format_day(value: date, locale: str) -> str:
 
 
 def format_moment(value: datetime, locale: str, timezone: str = "Asia/Shanghai") -> str:
-    return format_datetime(value, format="medium", tzinfo=ZoneInfo(timezone), locale=Locale.parse(locale))
+    return format_datetime(
+        value, format="medium", tzinfo=ZoneInfo(timezone), locale=Locale.parse(locale)
+    )

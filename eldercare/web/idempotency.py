@@ -24,6 +24,7 @@ from eldercare.web.tables import IdempotencyKey
 T = TypeVar("T")
 HEADER = "idempotency-key"
 LEASE = timedelta(seconds=60)
+KEY_LIFETIME = timedelta(hours=24)
 
 
 async def _claim(actor: Actor, key: str, fingerprint: str, now: datetime) -> Response[Any] | None:
@@ -32,22 +33,37 @@ async def _claim(actor: Actor, key: str, fingerprint: str, now: datetime) -> Res
     try:
         async with write_transaction():
             row = await IdempotencyKey.select().where(where).first().run()
+            if row is not None and row["created_at"] <= now - KEY_LIFETIME:
+                await IdempotencyKey.delete().where(where).run()  # an expired key is a new key
+                row = None
             if row is None:
-                await IdempotencyKey.insert(IdempotencyKey(
-                    user_id=actor.id, key=key, fingerprint=fingerprint, state="running",
-                    locked_until=now + LEASE, created_at=now,
-                )).run()
+                await IdempotencyKey.insert(
+                    IdempotencyKey(
+                        user_id=actor.id,
+                        key=key,
+                        fingerprint=fingerprint,
+                        state="running",
+                        locked_until=now + LEASE,
+                        created_at=now,
+                    )
+                ).run()
                 return None
             if row["fingerprint"] != fingerprint:
-                raise Invalid("Idempotency-Key", N_("This key was already used for a different request."))
+                raise Invalid(
+                    "Idempotency-Key", N_("This key was already used for a different request.")
+                )
             if row["state"] == "done":
                 return Response(
-                    content=row["body"].encode(), status_code=row["status_code"],
-                    media_type="application/json", headers={"Idempotent-Replayed": "true"},
+                    content=row["body"].encode(),
+                    status_code=row["status_code"],
+                    media_type="application/json",
+                    headers={"Idempotent-Replayed": "true"},
                 )
             if row["locked_until"] > now:
                 raise Conflict(N_("A request with this key is still being processed."))
-            await IdempotencyKey.update({IdempotencyKey.locked_until: now + LEASE}).where(where).run()
+            await (
+                IdempotencyKey.update({IdempotencyKey.locked_until: now + LEASE}).where(where).run()
+            )
             return None
     except (Invalid, Conflict):
         raise
@@ -66,7 +82,9 @@ async def idempotent(
     if len(key) > 255:
         raise Invalid("Idempotency-Key", N_("The key is too long (at most 255 characters)."))
     body = await request.body()
-    fingerprint = hashlib.sha256(request.method.encode() + request.url.path.encode() + b"\n" + body).hexdigest()
+    fingerprint = hashlib.sha256(
+        request.method.encode() + request.url.path.encode() + b"\n" + body
+    ).hexdigest()
     now = datetime.now(UTC)
     replay = await _claim(actor, key, fingerprint, now)
     if replay is not None:
@@ -75,11 +93,17 @@ async def idempotent(
     try:
         async with write_transaction():
             result = await operation()
-            await IdempotencyKey.update({
-                IdempotencyKey.state: "done",
-                IdempotencyKey.status_code: status_code,
-                IdempotencyKey.body: msgspec.json.encode(result).decode(),
-            }).where(where).run()
+            await (
+                IdempotencyKey.update(
+                    {
+                        IdempotencyKey.state: "done",
+                        IdempotencyKey.status_code: status_code,
+                        IdempotencyKey.body: msgspec.json.encode(result).decode(),
+                    }
+                )
+                .where(where)
+                .run()
+            )
         return result
     except BaseException:
         async with write_transaction():

@@ -18,7 +18,9 @@ class PageParams:
 
 
 def provide_page(
-    limit: Annotated[int, QueryParameter(ge=1, description="at most 200 (larger values are capped)")] = DEFAULT_LIMIT,
+    limit: Annotated[
+        int, QueryParameter(ge=1, description="at most 200 (larger values are capped)")
+    ] = DEFAULT_LIMIT,
     offset: Annotated[int, QueryParameter(ge=0)] = 0,
 ) -> PageParams:
     return PageParams(limit=min(limit, MAX_LIMIT), offset=offset)

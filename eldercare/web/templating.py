@@ -21,7 +21,9 @@ def template_config() -> TemplateConfig:
         engine.engine.trim_blocks = True
         engine.engine.lstrip_blocks = True
 
-    return TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=configure)
+    return TemplateConfig(
+        directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=configure
+    )
 
 
 def page_context(request: Request, **context: Any) -> dict[str, Any]:
@@ -45,4 +47,6 @@ def page_context(request: Request, **context: Any) -> dict[str, Any]:
 
 
 def render(request: Request, name: str, *, status_code: int = 200, **context: Any) -> Template:
-    return Template(template_name=name, context=page_context(request, **context), status_code=status_code)
+    return Template(
+        template_name=name, context=page_context(request, **context), status_code=status_code
+    )

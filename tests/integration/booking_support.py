@@ -29,12 +29,23 @@ class World:
     staff: Person
 
 
-async def add_elder(client: httpx.AsyncClient, family: Person, *, name: str = "张秀英",
-                    lat: float = BASE[0] + 0.01, lon: float = BASE[1], seq: int | None = None) -> int:
+async def add_elder(
+    client: httpx.AsyncClient,
+    family: Person,
+    *,
+    name: str = "张秀英",
+    lat: float = BASE[0] + 0.01,
+    lon: float = BASE[1],
+    seq: int | None = None,
+) -> int:
     body = {
-        "name": name, "id_number": valid_id_number(region="510903", seq=seq),
-        "address": "船山区南津路街道滨江社区 1 栋", "region_code": "510903001001",
-        "lat": lat, "lon": lon, "relationship": "child",
+        "name": name,
+        "id_number": valid_id_number(region="510903", seq=seq),
+        "address": "船山区南津路街道滨江社区 1 栋",
+        "region_code": "510903001001",
+        "lat": lat,
+        "lon": lon,
+        "relationship": "child",
     }
     response = await client.post("/api/v1/elders", headers=family.headers, json=body)
     assert response.status_code == 201, response.text
@@ -46,8 +57,11 @@ async def build_world(client: httpx.AsyncClient, make_person: Any) -> World:
     staff = await make_person("community_staff", region="510903")
     await make_item(officer, ITEM, category="haircut", price_fen=3000)
     admin, provider_id = await approved_provider(client, make_person, officer)
-    response = await client.post(f"/api/v1/providers/{provider_id}/offerings", headers=admin.headers,
-                                 json={"service_code": ITEM, "price_fen": 2800})
+    response = await client.post(
+        f"/api/v1/providers/{provider_id}/offerings",
+        headers=admin.headers,
+        json={"service_code": ITEM, "price_fen": 2800},
+    )
     assert response.status_code in (200, 201), response.text
     caregiver = await make_person("caregiver", provider_id=provider_id, name="李秀梅")
     caregiver_id = await add_caregiver(client, admin, provider_id, caregiver.phone, ["haircut"])
@@ -57,11 +71,17 @@ async def build_world(client: httpx.AsyncClient, make_person: Any) -> World:
     return World(officer, family, admin, caregiver, provider_id, caregiver_id, elder_id, staff)
 
 
-async def set_hours(client: httpx.AsyncClient, admin: Person, provider_id: int, caregiver_id: int,
-                    weekly: list[dict[str, Any]] | None = None) -> None:
+async def set_hours(
+    client: httpx.AsyncClient,
+    admin: Person,
+    provider_id: int,
+    caregiver_id: int,
+    weekly: list[dict[str, Any]] | None = None,
+) -> None:
     response = await client.put(
         f"/api/v1/providers/{provider_id}/caregivers/{caregiver_id}/availability",
-        headers=admin.headers, json={"weekly": weekly or ALL_WEEK, "days_off": []},
+        headers=admin.headers,
+        json={"weekly": weekly or ALL_WEEK, "days_off": []},
     )
     assert response.status_code == 200, response.text
 
@@ -72,9 +92,14 @@ def at(minutes: int) -> str:
     return moment.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Shanghai")).isoformat()
 
 
-async def book(client: httpx.AsyncClient, who: Person, elder_id: int, start: str, **extra: Any) -> httpx.Response:
-    return await client.post("/api/v1/bookings", headers=who.headers,
-                             json={"elder_id": elder_id, "service_code": ITEM, "start": start, **extra})
+async def book(
+    client: httpx.AsyncClient, who: Person, elder_id: int, start: str, **extra: Any
+) -> httpx.Response:
+    return await client.post(
+        "/api/v1/bookings",
+        headers=who.headers,
+        json={"elder_id": elder_id, "service_code": ITEM, "start": start, **extra},
+    )
 
 
 __all__ = ["World", "build_world", "book", "at", "add_elder", "set_hours", "next_phone"]

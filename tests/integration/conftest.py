@@ -47,8 +47,10 @@ async def empty_database(app) -> None:
             for table in reversed(tables):
                 await db.engine().run_ddl(f'DELETE FROM "{table._meta.tablename}"')
     else:
-        names = ", ".join(f'"{t._meta.tablename}"' for t in tables)
-        await db.engine().run_ddl(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+        # DELETE of these few rows is far quicker than TRUNCATE (~0.7 s a test) on PostgreSQL.
+        statements = "; ".join(f'DELETE FROM "{t._meta.tablename}"' for t in reversed(tables))
+        async with db.engine().pool.acquire() as connection:  # execute() takes several statements
+            await connection.execute(f"BEGIN; {statements}; COMMIT")
 
 
 @pytest.fixture
@@ -89,14 +91,30 @@ PASSWORD = "Correct-horse-9"
 
 @pytest.fixture
 def make_person() -> Callable[..., Awaitable[Person]]:
-    async def make(role: str = "family", *, region: str | None = None, name: str = "测试用户",
-                   provider_id: int | None = None) -> Person:
+    async def make(
+        role: str = "family",
+        *,
+        region: str | None = None,
+        name: str = "测试用户",
+        provider_id: int | None = None,
+    ) -> Person:
         phone = next_phone()
-        user = await accounts.create_user(phone=phone, password=PASSWORD, name=name, roles=[role],
-                                          region_code=region, provider_id=provider_id)
+        user = await accounts.create_user(
+            phone=phone,
+            password=PASSWORD,
+            name=name,
+            roles=[role],
+            region_code=region,
+            provider_id=provider_id,
+        )
         signed = await accounts.sign_in(phone=phone, password=PASSWORD, kind="api")
-        return Person(id=user.id, name=name, phone=phone, roles=user.roles,
-                      headers={"Authorization": f"Bearer {signed.token}"})
+        return Person(
+            id=user.id,
+            name=name,
+            phone=phone,
+            roles=user.roles,
+            headers={"Authorization": f"Bearer {signed.token}"},
+        )
 
     return make
 
@@ -112,6 +130,10 @@ async def csrf_token(http: httpx.AsyncClient, path: str) -> str:
     return match.group(1)
 
 
-async def sign_in_page(http: httpx.AsyncClient, phone: str, password: str = PASSWORD) -> httpx.Response:
+async def sign_in_page(
+    http: httpx.AsyncClient, phone: str, password: str = PASSWORD
+) -> httpx.Response:
     token = await csrf_token(http, "/login")
-    return await http.post("/login", data={"phone": phone, "password": password, "_csrf_token": token})
+    return await http.post(
+        "/login", data={"phone": phone, "password": password, "_csrf_token": token}
+    )

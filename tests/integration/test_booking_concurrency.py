@@ -25,13 +25,18 @@ async def test_fifty_concurrent_accepts_for_one_caregiver_give_one_success_and_f
 
     async def accept(booking_id: int) -> int:
         async with client_factory() as own_client:  # each request on its own client and connection
-            response = await own_client.post(f"/api/v1/bookings/{booking_id}/accept", headers=w.admin.headers,
-                                             json={"caregiver_id": w.caregiver_id})
+            response = await own_client.post(
+                f"/api/v1/bookings/{booking_id}/accept",
+                headers=w.admin.headers,
+                json={"caregiver_id": w.caregiver_id},
+            )
             return response.status_code
 
     codes = await asyncio.gather(*(accept(i) for i in ids))
     assert sorted(codes) == [200] + [409] * (PARALLEL - 1)
-    holding = await Booking.count().where(
-        (Booking.caregiver == w.caregiver_id) & Booking.status.is_in(list(domain.HOLDING))
-    ).run()
+    holding = (
+        await Booking.count()
+        .where((Booking.caregiver == w.caregiver_id) & Booking.status.is_in(list(domain.HOLDING)))
+        .run()
+    )
     assert holding == 1

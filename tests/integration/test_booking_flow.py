@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from eldercare.booking.tables import Booking
+from eldercare.notifications.tables import Notification
 from tests.integration.booking_support import at, book, build_world
 
 
-async def test_a_family_books_and_the_provider_takes_the_job_through_to_a_rating(client, make_person):
+async def test_a_family_books_and_the_provider_takes_the_job_through_to_a_rating(
+    client, make_person
+):
     w = await build_world(client, make_person)
     created = await book(client, w.family, w.elder_id, at(45))
     assert created.status_code == 201, created.text
@@ -19,24 +22,36 @@ async def test_a_family_books_and_the_provider_takes_the_job_through_to_a_rating
     jobs = await client.get("/api/v1/jobs", headers=w.admin.headers)
     assert [j["id"] for j in jobs.json()["items"]] == [booking["id"]]
 
-    accepted = await client.post(f"/api/v1/bookings/{booking['id']}/accept", headers=w.admin.headers,
-                                 json={"caregiver_id": w.caregiver_id})
+    accepted = await client.post(
+        f"/api/v1/bookings/{booking['id']}/accept",
+        headers=w.admin.headers,
+        json={"caregiver_id": w.caregiver_id},
+    )
     assert accepted.status_code == 200, accepted.text
     assert accepted.json()["status"] == "accepted"
     assert accepted.json()["caregiver_id"] == w.caregiver_id
 
-    checked_in = await client.post(f"/api/v1/bookings/{booking['id']}/check-in", headers=w.caregiver.headers,
-                                   json={"lat": 30.5301, "lon": 105.5801})
+    checked_in = await client.post(
+        f"/api/v1/bookings/{booking['id']}/check-in",
+        headers=w.caregiver.headers,
+        json={"lat": 30.5301, "lon": 105.5801},
+    )
     assert checked_in.status_code == 200, checked_in.text
     assert checked_in.json()["status"] == "in_service"
     assert checked_in.json()["geofence_flag"] is False
 
-    done = await client.post(f"/api/v1/bookings/{booking['id']}/check-out", headers=w.caregiver.headers,
-                             json={"notes": "剪发完成"})
+    done = await client.post(
+        f"/api/v1/bookings/{booking['id']}/check-out",
+        headers=w.caregiver.headers,
+        json={"notes": "剪发完成"},
+    )
     assert done.json()["status"] == "completed"
 
-    rated = await client.post(f"/api/v1/bookings/{booking['id']}/rate", headers=w.family.headers,
-                              json={"stars": 5, "comment": "很好"})
+    rated = await client.post(
+        f"/api/v1/bookings/{booking['id']}/rate",
+        headers=w.family.headers,
+        json={"stars": 5, "comment": "很好"},
+    )
     assert rated.status_code == 200, rated.text
     assert rated.json()["stars"] == 5
     provider = await client.get(f"/api/v1/providers/{w.provider_id}", headers=w.family.headers)
@@ -46,24 +61,41 @@ async def test_a_family_books_and_the_provider_takes_the_job_through_to_a_rating
 async def test_a_check_in_far_from_the_address_is_accepted_but_flagged(client, make_person):
     w = await build_world(client, make_person)
     booking = (await book(client, w.family, w.elder_id, at(45))).json()
-    await client.post(f"/api/v1/bookings/{booking['id']}/accept", headers=w.admin.headers,
-                      json={"caregiver_id": w.caregiver_id})
-    far = await client.post(f"/api/v1/bookings/{booking['id']}/check-in", headers=w.caregiver.headers,
-                            json={"lat": 30.60, "lon": 105.70})
+    await client.post(
+        f"/api/v1/bookings/{booking['id']}/accept",
+        headers=w.admin.headers,
+        json={"caregiver_id": w.caregiver_id},
+    )
+    far = await client.post(
+        f"/api/v1/bookings/{booking['id']}/check-in",
+        headers=w.caregiver.headers,
+        json={"lat": 30.60, "lon": 105.70},
+    )
     assert far.status_code == 200
     assert far.json()["geofence_flag"] is True
+    told = await Notification.count().where(
+        (Notification.user_id == w.officer.id) & (Notification.kind == "visit.check_in_far")
+    ).run()
+    assert told == 1
 
 
 async def test_check_out_before_check_in_is_a_conflict(client, make_person):
     w = await build_world(client, make_person)
     booking = (await book(client, w.family, w.elder_id, at(45))).json()
-    await client.post(f"/api/v1/bookings/{booking['id']}/accept", headers=w.admin.headers,
-                      json={"caregiver_id": w.caregiver_id})
-    early = await client.post(f"/api/v1/bookings/{booking['id']}/check-out", headers=w.caregiver.headers, json={})
+    await client.post(
+        f"/api/v1/bookings/{booking['id']}/accept",
+        headers=w.admin.headers,
+        json={"caregiver_id": w.caregiver_id},
+    )
+    early = await client.post(
+        f"/api/v1/bookings/{booking['id']}/check-out", headers=w.caregiver.headers, json={}
+    )
     assert early.status_code == 409
 
 
-async def test_a_booking_with_too_little_notice_is_refused_and_nothing_is_stored(client, make_person):
+async def test_a_booking_with_too_little_notice_is_refused_and_nothing_is_stored(
+    client, make_person
+):
     w = await build_world(client, make_person)
     response = await book(client, w.family, w.elder_id, at(10))
     assert response.status_code == 422
@@ -79,14 +111,21 @@ async def test_another_family_cannot_book_for_an_elder_they_do_not_know(client, 
     assert await Booking.count().run() == 0
 
 
-async def test_other_people_see_no_booking_and_other_providers_cannot_accept_it(client, make_person):
+async def test_other_people_see_no_booking_and_other_providers_cannot_accept_it(
+    client, make_person
+):
     w = await build_world(client, make_person)
     booking = (await book(client, w.family, w.elder_id, at(60))).json()
     stranger = await make_person("family")
     other_admin = await make_person("provider_admin", provider_id=w.provider_id + 1000)
-    assert (await client.get(f"/api/v1/bookings/{booking['id']}", headers=stranger.headers)).status_code == 404
-    refused = await client.post(f"/api/v1/bookings/{booking['id']}/accept", headers=other_admin.headers,
-                                json={"caregiver_id": w.caregiver_id})
+    assert (
+        await client.get(f"/api/v1/bookings/{booking['id']}", headers=stranger.headers)
+    ).status_code == 404
+    refused = await client.post(
+        f"/api/v1/bookings/{booking['id']}/accept",
+        headers=other_admin.headers,
+        json={"caregiver_id": w.caregiver_id},
+    )
     assert refused.status_code == 404
     staff = await client.get(f"/api/v1/bookings/{booking['id']}", headers=w.staff.headers)
     assert staff.status_code == 200
@@ -102,8 +141,11 @@ async def test_staff_book_on_the_elders_behalf_and_the_channel_says_so(client, m
 async def test_a_declined_chosen_provider_ends_the_booking_as_declined(client, make_person):
     w = await build_world(client, make_person)
     booking = (await book(client, w.family, w.elder_id, at(60), provider_id=w.provider_id)).json()
-    declined = await client.post(f"/api/v1/bookings/{booking['id']}/decline", headers=w.admin.headers,
-                                 json={"reason": "人手不足"})
+    declined = await client.post(
+        f"/api/v1/bookings/{booking['id']}/decline",
+        headers=w.admin.headers,
+        json={"reason": "人手不足"},
+    )
     assert declined.status_code == 200, declined.text
     assert declined.json()["status"] == "declined"
     inbox = await client.get("/api/v1/notifications", headers=w.family.headers)
@@ -113,8 +155,9 @@ async def test_a_declined_chosen_provider_ends_the_booking_as_declined(client, m
 async def test_declining_needs_a_reason(client, make_person):
     w = await build_world(client, make_person)
     booking = (await book(client, w.family, w.elder_id, at(60))).json()
-    response = await client.post(f"/api/v1/bookings/{booking['id']}/decline", headers=w.admin.headers,
-                                 json={"reason": " "})
+    response = await client.post(
+        f"/api/v1/bookings/{booking['id']}/decline", headers=w.admin.headers, json={"reason": " "}
+    )
     assert response.status_code == 422
     assert response.json()["extra"][0]["key"] == "reason"
 
@@ -122,28 +165,39 @@ async def test_declining_needs_a_reason(client, make_person):
 async def test_the_elder_side_cancels_and_cannot_rate_an_unfinished_visit(client, make_person):
     w = await build_world(client, make_person)
     booking = (await book(client, w.family, w.elder_id, at(600))).json()
-    cancelled = await client.post(f"/api/v1/bookings/{booking['id']}/cancel", headers=w.family.headers,
-                                  json={"reason": "家里有事"})
+    cancelled = await client.post(
+        f"/api/v1/bookings/{booking['id']}/cancel",
+        headers=w.family.headers,
+        json={"reason": "家里有事"},
+    )
     assert cancelled.json()["status"] == "cancelled"
     assert cancelled.json()["late_cancellation"] is False
-    again = await client.post(f"/api/v1/bookings/{booking['id']}/cancel", headers=w.family.headers, json={})
+    again = await client.post(
+        f"/api/v1/bookings/{booking['id']}/cancel", headers=w.family.headers, json={}
+    )
     assert again.status_code == 409
-    rate = await client.post(f"/api/v1/bookings/{booking['id']}/rate", headers=w.family.headers, json={"stars": 3})
+    rate = await client.post(
+        f"/api/v1/bookings/{booking['id']}/rate", headers=w.family.headers, json={"stars": 3}
+    )
     assert rate.status_code == 409
 
 
 async def test_stars_outside_one_to_five_are_refused(client, make_person):
     w = await build_world(client, make_person)
     booking = (await book(client, w.family, w.elder_id, at(45))).json()
-    response = await client.post(f"/api/v1/bookings/{booking['id']}/rate", headers=w.family.headers,
-                                 json={"stars": 9})
+    response = await client.post(
+        f"/api/v1/bookings/{booking['id']}/rate", headers=w.family.headers, json={"stars": 9}
+    )
     assert response.status_code == 422
 
 
 async def test_match_lists_the_provider_with_distance_price_and_rating(client, make_person):
     w = await build_world(client, make_person)
-    response = await client.get("/api/v1/match", headers=w.family.headers,
-                                params={"elder_id": w.elder_id, "service_code": "home-haircut", "start": at(120)})
+    response = await client.get(
+        "/api/v1/match",
+        headers=w.family.headers,
+        params={"elder_id": w.elder_id, "service_code": "home-haircut", "start": at(120)},
+    )
     assert response.status_code == 200, response.text
     [candidate] = response.json()["candidates"]
     assert candidate["provider_id"] == w.provider_id
@@ -155,8 +209,28 @@ async def test_a_busy_caregiver_is_not_matched_for_an_overlapping_time(client, m
     w = await build_world(client, make_person)
     start = at(120)
     booking = (await book(client, w.family, w.elder_id, start)).json()
-    await client.post(f"/api/v1/bookings/{booking['id']}/accept", headers=w.admin.headers,
-                      json={"caregiver_id": w.caregiver_id})
-    response = await client.get("/api/v1/match", headers=w.family.headers,
-                                params={"elder_id": w.elder_id, "service_code": "home-haircut", "start": start})
+    await client.post(
+        f"/api/v1/bookings/{booking['id']}/accept",
+        headers=w.admin.headers,
+        json={"caregiver_id": w.caregiver_id},
+    )
+    response = await client.get(
+        "/api/v1/match",
+        headers=w.family.headers,
+        params={"elder_id": w.elder_id, "service_code": "home-haircut", "start": start},
+    )
     assert response.json()["candidates"] == []
+
+
+async def test_the_same_idempotency_key_books_once(client, make_person):
+    w = await build_world(client, make_person)
+    start = at(90)
+    headers = {**w.family.headers, "Idempotency-Key": "book-once"}
+    body = {"elder_id": w.elder_id, "service_code": "home-haircut", "start": start}
+    first = await client.post("/api/v1/bookings", headers=headers, json=body)
+    again = await client.post("/api/v1/bookings", headers=headers, json=body)
+    assert first.status_code == again.status_code == 201
+    assert first.json()["id"] == again.json()["id"]
+    assert await Booking.count().run() == 1
+    other = await client.post("/api/v1/bookings", headers=headers, json={**body, "notes": "changed"})
+    assert other.status_code == 422

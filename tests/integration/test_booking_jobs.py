@@ -14,9 +14,14 @@ from tests.integration.providers_support import add_caregiver, approved_provider
 
 
 async def _second_provider(client, make_person, world):
-    admin, provider_id = await approved_provider(client, make_person, world.officer, lat=30.5300, lon=105.5900)
-    await client.post(f"/api/v1/providers/{provider_id}/offerings", headers=admin.headers,
-                      json={"service_code": ITEM, "price_fen": 2500})
+    admin, provider_id = await approved_provider(
+        client, make_person, world.officer, lat=30.5300, lon=105.5900
+    )
+    await client.post(
+        f"/api/v1/providers/{provider_id}/offerings",
+        headers=admin.headers,
+        json={"service_code": ITEM, "price_fen": 2500},
+    )
     caregiver = await make_person("caregiver", provider_id=provider_id)
     caregiver_id = await add_caregiver(client, admin, provider_id, caregiver.phone, ["haircut"])
     await set_hours(client, admin, provider_id, caregiver_id)
@@ -41,27 +46,44 @@ async def test_an_unanswered_offer_moves_to_the_next_provider_then_expires(clien
     assert await jobs.expire_offers(row["offer_expires_at"] + timedelta(minutes=5)) == 1
     row = await Booking.select().where(Booking.id == booking["id"]).first().run()
     assert row["status"] == "expired"
-    outcomes = await BookingOffer.select(BookingOffer.outcome).where(BookingOffer.booking == booking["id"]).run()
+    outcomes = (
+        await BookingOffer.select(BookingOffer.outcome)
+        .where(BookingOffer.booking == booking["id"])
+        .run()
+    )
     assert sorted(o["outcome"] for o in outcomes) == ["expired", "expired"]
-    told = await Notification.count().where(
-        (Notification.user_id == w.family.id) & (Notification.kind == "booking.unfilled")).run()
+    told = (
+        await Notification.count()
+        .where((Notification.user_id == w.family.id) & (Notification.kind == "booking.unfilled"))
+        .run()
+    )
     assert told == 1
-    staff_told = await Notification.count().where(
-        (Notification.user_id == w.staff.id) & (Notification.kind == "booking.unfilled")).run()
+    staff_told = (
+        await Notification.count()
+        .where((Notification.user_id == w.staff.id) & (Notification.kind == "booking.unfilled"))
+        .run()
+    )
     assert staff_told == 1
 
 
 async def test_a_missed_visit_alerts_the_provider_and_staff_once(client, make_person):
     w = await build_world(client, make_person)
     booking = (await book(client, w.family, w.elder_id, at(60))).json()
-    await client.post(f"/api/v1/bookings/{booking['id']}/accept", headers=w.admin.headers,
-                      json={"caregiver_id": w.caregiver_id})
+    await client.post(
+        f"/api/v1/bookings/{booking['id']}/accept",
+        headers=w.admin.headers,
+        json={"caregiver_id": w.caregiver_id},
+    )
     row = await Booking.select().where(Booking.id == booking["id"]).first().run()
     assert await jobs.missed_visits(row["start_at"] + timedelta(minutes=29)) == 0
     later = row["start_at"] + timedelta(minutes=31)
     assert await jobs.missed_visits(later) == 1
     assert await jobs.missed_visits(later + timedelta(hours=1)) == 0
-    alerts = await Notification.select(Notification.user_id).where(Notification.kind == "visit.missed").run()
+    alerts = (
+        await Notification.select(Notification.user_id)
+        .where(Notification.kind == "visit.missed")
+        .run()
+    )
     assert sorted(a["user_id"] for a in alerts) == sorted([w.admin.id, w.staff.id])
 
 

@@ -418,7 +418,9 @@ async def test_the_registry_page_is_for_staff_only(client_factory, make_person):
         assert "周德明" not in response.text
 
 
-async def test_a_typed_wrong_latitude_is_shown_with_every_other_problem(client_factory, make_person):
+async def test_a_typed_wrong_latitude_is_shown_with_every_other_problem(
+    client_factory, make_person
+):
     person = await make_person("family")
     form = {**elder_form(), "lat": "north", "name": ""}
     async with signed_in_browser(client_factory, person) as http:

@@ -186,3 +186,25 @@ async def test_a_key_does_not_bypass_the_role_check(client, make_person):
     )
     assert response.status_code == 403
     assert await IdempotencyKey.count().run() == 0
+
+
+async def test_a_key_older_than_a_day_is_a_new_key(client, make_person):
+    family = await make_person("family")
+    first = await client.post(
+        ELDERS,
+        headers=keyed(family, "k-old"),
+        content=encode(elder_body(id_number=valid_id_number(seq=91))),
+    )
+    assert first.status_code == 201
+    await (
+        IdempotencyKey.update({IdempotencyKey.created_at: datetime.now(UTC) - timedelta(hours=25)})
+        .where(IdempotencyKey.key == "k-old")
+        .run()
+    )
+    second = await client.post(
+        ELDERS,
+        headers=keyed(family, "k-old"),
+        content=encode(elder_body(id_number=valid_id_number(seq=92), name="李国华")),
+    )
+    assert second.status_code == 201, second.text
+    assert await Elder.count().run() == 2

@@ -24,15 +24,26 @@ NOW = datetime.now(UTC).replace(microsecond=0)
 REMINDER = "Reminder: {service} for {elder} on {when}."
 
 
-async def remind(user_id: int, key: str, *, kind: str = domain.DAY_BEFORE, now: datetime = NOW) -> None:
+async def remind(
+    user_id: int, key: str, *, kind: str = domain.DAY_BEFORE, now: datetime = NOW
+) -> None:
     async with write_transaction():
-        await notify(user_id, kind, REMINDER, dedupe_key=key, now=now, elder="张秀英",
-                     service=in_each_language("上门理发", "Home haircut"),
-                     when=moment(datetime(2026, 12, 1, 1, 30, tzinfo=UTC), "Asia/Shanghai"))
+        await notify(
+            user_id,
+            kind,
+            REMINDER,
+            dedupe_key=key,
+            now=now,
+            elder="张秀英",
+            service=in_each_language("上门理发", "Home haircut"),
+            when=moment(datetime(2026, 12, 1, 1, 30, tzinfo=UTC), "Asia/Shanghai"),
+        )
 
 
 async def speaks_english(person) -> None:
-    await accounts.set_preferences(Actor(id=person.id, name=person.name, roles=tuple(person.roles)), locale="en")
+    await accounts.set_preferences(
+        Actor(id=person.id, name=person.name, roles=tuple(person.roles)), locale="en"
+    )
 
 
 async def deliveries() -> list[dict]:
@@ -66,8 +77,14 @@ async def test_each_sms_is_logged_in_the_recipients_language_with_the_phone_mask
 
     assert await dispatch_notifications(NOW) == 2
     log = {r["user_id"]: r for r in await SmsLog.select().run()}
-    assert log[chinese.id]["text"] == "【长者服务】温馨提醒：张秀英预约的「上门理发」将于12月1日 星期二 09:30上门服务。"
-    assert log[english.id]["text"] == "[Eldercare] Reminder: Home haircut for 张秀英 on Tuesday 1 December, 09:30."
+    assert (
+        log[chinese.id]["text"]
+        == "【长者服务】温馨提醒：张秀英预约的「上门理发」将于12月1日 星期二 09:30上门服务。"
+    )
+    assert (
+        log[english.id]["text"]
+        == "[Eldercare] Reminder: Home haircut for 张秀英 on Tuesday 1 December, 09:30."
+    )
     assert (log[chinese.id]["locale"], log[english.id]["locale"]) == ("zh_CN", "en")
     assert log[english.id]["phone_masked"] == english.phone[:3] + "****" + english.phone[-4:]
     assert english.phone not in str(log)
@@ -89,8 +106,14 @@ async def test_a_message_is_never_sent_twice(make_person):
 async def test_messages_for_the_inbox_only_are_not_sent_by_sms(make_person):
     person = await make_person("family")
     async with write_transaction():
-        await notify(person.id, "booking.completed", "The visit on {date} is finished. Please confirm it and rate it.",
-                     dedupe_key="done:1", now=NOW, date="2026-12-01 09:30")
+        await notify(
+            person.id,
+            "booking.completed",
+            "The visit on {date} is finished. Please confirm it and rate it.",
+            dedupe_key="done:1",
+            now=NOW,
+            date="2026-12-01 09:30",
+        )
     assert await deliveries() == []
     assert await dispatch_notifications(NOW) == 0
 
@@ -113,7 +136,9 @@ async def test_a_failed_send_is_retried_with_backoff_and_then_sent_once(make_per
     assert row["next_attempt_at"] == NOW + timedelta(minutes=1)
     assert "gateway unavailable" in row["last_error"]
 
-    assert await dispatch_notifications(NOW + timedelta(seconds=59), backend=gateway) == 0  # not due yet
+    assert (
+        await dispatch_notifications(NOW + timedelta(seconds=59), backend=gateway) == 0
+    )  # not due yet
     assert await dispatch_notifications(NOW + timedelta(minutes=1), backend=gateway) == 1
     [row] = await deliveries()
     assert (row["state"], row["attempts"]) == (domain.PENDING, 2)
@@ -124,7 +149,9 @@ async def test_a_failed_send_is_retried_with_backoff_and_then_sent_once(make_per
     [row] = await deliveries()
     assert (row["state"], row["attempts"], row["last_error"]) == (domain.SENT, 3, "")
     assert len(gateway.calls) == 3 and len(gateway.sent) == 1
-    assert {m.notification_id for m in gateway.calls} == {row["notification"]}  # one out id throughout
+    assert {m.notification_id for m in gateway.calls} == {
+        row["notification"]
+    }  # one out id throughout
 
 
 async def test_after_the_last_attempt_a_message_is_failed_for_good(make_person):
@@ -161,14 +188,20 @@ async def test_a_message_too_old_to_matter_is_skipped_rather_than_sent(make_pers
 async def test_a_send_interrupted_by_a_crash_is_never_sent_again(make_person):
     person = await make_person("family")
     await remind(person.id, "r:crash")
-    await NotificationDelivery.update({
-        NotificationDelivery.state: domain.SENDING, NotificationDelivery.attempts: 1,
-        NotificationDelivery.claimed_at: datetime.now(UTC) - timedelta(minutes=11),
-    }, force=True).run()
+    await NotificationDelivery.update(
+        {
+            NotificationDelivery.state: domain.SENDING,
+            NotificationDelivery.attempts: 1,
+            NotificationDelivery.claimed_at: datetime.now(UTC) - timedelta(minutes=11),
+        },
+        force=True,
+    ).run()
     gateway = Recording()
     assert await dispatch_notifications(NOW + timedelta(minutes=5), backend=gateway) == 1
     [row] = await deliveries()
-    assert row["state"] == domain.FAILED and "interrupted" in row["last_error"] and gateway.calls == []
+    assert (
+        row["state"] == domain.FAILED and "interrupted" in row["last_error"] and gateway.calls == []
+    )
 
 
 async def test_two_dispatchers_at_once_send_each_message_exactly_once(make_person):
@@ -202,7 +235,10 @@ async def test_a_new_offer_reaches_the_providers_admin_by_sms(client, make_perso
     assert created.status_code == 201, created.text
     run = await run_job("dispatch_notifications", datetime.now(UTC) + timedelta(seconds=1))
     assert run is not None and run.error == "" and run.rows >= 1
-    texts = [r["text"] for r in await SmsLog.select(SmsLog.text).where(SmsLog.user_id == w.admin.id).run()]
+    texts = [
+        r["text"]
+        for r in await SmsLog.select(SmsLog.text).where(SmsLog.user_id == w.admin.id).run()
+    ]
     assert f"【长者服务】有一个新的服务单等您答复（预约 {created.json()['id']}）。" in texts
     assert any("已通过审核" in text for text in texts)  # the bureau's decision on the provider, too
 

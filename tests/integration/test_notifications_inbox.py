@@ -21,12 +21,22 @@ CREATED = datetime(2026, 11, 30, 4, 5, tzinfo=UTC)  # 12:05 in Shanghai
 
 async def a_reminder(user_id: int, key: str = "r:1", *, now: datetime = CREATED) -> None:
     async with write_transaction():
-        await notify(user_id, domain.DAY_BEFORE, "Reminder: {service} for {elder} on {when}.",
-                     dedupe_key=key, link="/bookings/7", now=now, elder="张秀英",
-                     service=in_each_language("上门理发", "Home haircut"), when=moment(VISIT, "Asia/Shanghai"))
+        await notify(
+            user_id,
+            domain.DAY_BEFORE,
+            "Reminder: {service} for {elder} on {when}.",
+            dedupe_key=key,
+            link="/bookings/7",
+            now=now,
+            elder="张秀英",
+            service=in_each_language("上门理发", "Home haircut"),
+            when=moment(VISIT, "Asia/Shanghai"),
+        )
 
 
-async def test_the_inbox_page_shows_the_message_in_words_with_local_times(client_factory, make_person):
+async def test_the_inbox_page_shows_the_message_in_words_with_local_times(
+    client_factory, make_person
+):
     family = await make_person("family")
     await a_reminder(family.id)
     async with client_factory() as http:
@@ -53,16 +63,26 @@ async def test_marking_read_from_the_page_clears_the_unread_count(client_factory
         assert '<p id="unread-count">全部已读</p>' in page and "条未读" not in page
 
 
-async def test_the_api_lists_messages_in_the_requested_language_and_marks_them_read(client, make_person):
+async def test_the_api_lists_messages_in_the_requested_language_and_marks_them_read(
+    client, make_person
+):
     family = await make_person("family")
     other = await make_person("family")
     await a_reminder(family.id)
-    listed = (await client.get("/api/v1/notifications", headers={**family.headers, "Accept-Language": "en"})).json()
+    listed = (
+        await client.get(
+            "/api/v1/notifications", headers={**family.headers, "Accept-Language": "en"}
+        )
+    ).json()
     assert listed["total"] == 1 and listed["unread"] == 1
     [item] = listed["items"]
     assert item["text"] == "Reminder: Home haircut for 张秀英 on Tuesday 1 December, 09:30."
-    assert (await client.post(f"/api/v1/notifications/{item['id']}/read", headers=other.headers)).status_code == 404
-    assert (await client.post(f"/api/v1/notifications/{item['id']}/read", headers=family.headers)).status_code == 200
+    assert (
+        await client.post(f"/api/v1/notifications/{item['id']}/read", headers=other.headers)
+    ).status_code == 404
+    assert (
+        await client.post(f"/api/v1/notifications/{item['id']}/read", headers=family.headers)
+    ).status_code == 200
     assert (await client.get("/api/v1/notifications", headers=family.headers)).json()["unread"] == 0
 
 

@@ -34,10 +34,17 @@ def assert_page(html: str) -> None:
 
 async def add_elder(client, name: str = "王秀兰", **fields: str):
     token = await csrf_token(client, "/elders/new")
-    data = {"name": name, "id_number": resident_id("51090319450312002"),
-            "address": "南津路 12 号 3 单元 201", "region_code": REGION,
-            "living_situation": "alone", "relationship": "child", "needs": "meals",
-            "_csrf_token": token, **fields}
+    data = {
+        "name": name,
+        "id_number": resident_id("51090319450312002"),
+        "address": "南津路 12 号 3 单元 201",
+        "region_code": REGION,
+        "living_situation": "alone",
+        "relationship": "child",
+        "needs": "meals",
+        "_csrf_token": token,
+        **fields,
+    }
     return await client.post("/elders/new", data=data)
 
 
@@ -65,8 +72,15 @@ async def test_the_chinese_home_page_has_no_untranslated_english(client):
     assert "长者服务" in html
     assert "登录" in html and "注册" in html
     text = re.sub(r"<[^>]+>", " ", re.sub(r"<(script|style)[^>]*>.*?</\1>", " ", html, flags=re.S))
-    for english in ("Eldercare services", "Sign in", "Register", "Skip to main content",
-                    "Text size", "Home", "Welcome"):
+    for english in (
+        "Eldercare services",
+        "Sign in",
+        "Register",
+        "Skip to main content",
+        "Text size",
+        "Home",
+        "Welcome",
+    ):
         assert english not in text, f"untranslated: {english!r}"
     # the one English word allowed is the name of the other language
     assert re.findall(r"[A-Za-z]{3,}", text) == ["English"]
@@ -81,8 +95,9 @@ async def test_the_home_page_offers_sign_in_and_register_when_signed_out(client)
 async def test_elder_mode_set_through_the_preference_form_shows_on_the_next_page(client):
     assert "elder-mode" not in (await client.get("/")).text.split("<body", 1)[1].split(">", 1)[0]
     token = await csrf_token(client, "/")
-    answer = await client.post("/prefs", data={"elder_mode": "1", "next": "/login",
-                                               "_csrf_token": token})
+    answer = await client.post(
+        "/prefs", data={"elder_mode": "1", "next": "/login", "_csrf_token": token}
+    )
     assert answer.status_code in (301, 302, 303, 307), answer.text
     assert answer.headers["location"] == "/login"
     html = (await client.get("/login")).text
@@ -117,8 +132,9 @@ async def test_the_language_switch_does_not_send_the_reader_back_to_a_lang_param
 async def test_a_wrong_password_shows_a_general_error_and_keeps_the_phone(client, make_person):
     person = await make_person("family")
     token = await csrf_token(client, "/login")
-    answer = await client.post("/login", data={"phone": person.phone, "password": "Wrong-pass-123",
-                                               "_csrf_token": token})
+    answer = await client.post(
+        "/login", data={"phone": person.phone, "password": "Wrong-pass-123", "_csrf_token": token}
+    )
     assert answer.status_code in (400, 401, 422), answer.text
     assert_page(answer.text)
     assert 'id="form-error"' in answer.text and 'role="alert"' in answer.text
@@ -128,9 +144,16 @@ async def test_a_wrong_password_shows_a_general_error_and_keeps_the_phone(client
 
 async def test_register_shows_each_problem_beside_its_field(client):
     token = await csrf_token(client, "/register")
-    answer = await client.post("/register", data={"phone": "12345", "name": "李明",
-                                                  "password": "short", "role": "family",
-                                                  "_csrf_token": token})
+    answer = await client.post(
+        "/register",
+        data={
+            "phone": "12345",
+            "name": "李明",
+            "password": "short",
+            "role": "family",
+            "_csrf_token": token,
+        },
+    )
     assert answer.status_code == 422, answer.text
     html = answer.text
     assert 'id="error-phone"' in html and 'id="error-password"' in html
@@ -179,8 +202,17 @@ async def test_add_elder_page_renders_its_choices(client, make_person):
         assert answer.status_code == 200, answer.text
         assert_page(answer.text)
         html = answer.text
-        for field in ("name", "id_number", "phone", "address", "region_code", "lat", "lon",
-                      "living_situation", "relationship"):
+        for field in (
+            "name",
+            "id_number",
+            "phone",
+            "address",
+            "region_code",
+            "lat",
+            "lon",
+            "living_situation",
+            "relationship",
+        ):
             assert f'for="{field}"' in html and f'id="{field}"' in html, field
         assert f'value="{REGION}"' in html
         assert html.count('name="needs"') == 8
@@ -191,8 +223,7 @@ async def test_add_elder_page_renders_its_choices(client, make_person):
 async def test_a_bad_id_number_is_shown_beside_its_field_and_the_name_is_kept(client, make_person):
     person = await make_person("family")
     await sign_in_page(client, person.phone)
-    answer = await add_elder(client, name="陈桂芳", id_number="51090319450312002X",
-                             needs="meals")
+    answer = await add_elder(client, name="陈桂芳", id_number="51090319450312002X", needs="meals")
     assert answer.status_code == 422, answer.text
     html = answer.text
     assert_page(html)
@@ -208,9 +239,16 @@ async def test_the_add_elder_form_works_with_no_need_ticked(client, make_person)
     person = await make_person("family")
     await sign_in_page(client, person.phone)
     token = await csrf_token(client, "/elders/new")
-    answer = await client.post("/elders/new", data={
-        "name": "周大爷", "id_number": resident_id("51090319450312002"), "address": "凯旋路 1 号",
-        "region_code": REGION, "_csrf_token": token})
+    answer = await client.post(
+        "/elders/new",
+        data={
+            "name": "周大爷",
+            "id_number": resident_id("51090319450312002"),
+            "address": "凯旋路 1 号",
+            "region_code": REGION,
+            "_csrf_token": token,
+        },
+    )
     assert answer.status_code in (302, 303), answer.status_code
 
 
@@ -269,8 +307,9 @@ async def test_the_registry_pages_through_many_elders(client, make_person):
     staff = await make_person("community_staff", region=REGION)
     await sign_in_page(client, staff.phone)
     for n in range(21):
-        answer = await add_elder(client, name=f"长者{n:02d}",
-                                 id_number=resident_id(f"510903194501{n + 1:02d}001"))
+        answer = await add_elder(
+            client, name=f"长者{n:02d}", id_number=resident_id(f"510903194501{n + 1:02d}001")
+        )
         assert answer.status_code in (302, 303), answer.text
     first = (await client.get("/staff/elders?lang=en")).text
     assert "Page 1 of 2" in first and "Next" in first and "Previous" not in first

@@ -19,12 +19,17 @@ from tests.integration.booking_support import at, book, build_world
 DAY, SOON = "reminder.day_before", "reminder.hour_before"
 
 
-async def accepted_visit(client, w, *, minutes_ahead: int = 26 * 60, who=None) -> tuple[int, datetime]:
+async def accepted_visit(
+    client, w, *, minutes_ahead: int = 26 * 60, who=None
+) -> tuple[int, datetime]:
     created = await book(client, who or w.family, w.elder_id, at(minutes_ahead))
     assert created.status_code == 201, created.text
     booking_id = created.json()["id"]
-    accepted = await client.post(f"/api/v1/bookings/{booking_id}/accept", headers=w.admin.headers,
-                                 json={"caregiver_id": w.caregiver_id})
+    accepted = await client.post(
+        f"/api/v1/bookings/{booking_id}/accept",
+        headers=w.admin.headers,
+        json={"caregiver_id": w.caregiver_id},
+    )
     assert accepted.status_code == 200, accepted.text
     row = await Booking.select(Booking.start_at).where(Booking.id == booking_id).first().run()
     return booking_id, row["start_at"]
@@ -42,7 +47,9 @@ async def test_the_day_before_the_visit_the_family_is_reminded_once(client, make
     assert await reminders.send_reminders(start - timedelta(hours=24, minutes=1)) == 0
     assert await reminders.send_reminders(start - timedelta(hours=24)) == 1
     assert await reminders.send_reminders(start - timedelta(hours=24)) == 0  # the same moment again
-    assert await reminders.send_reminders(start - timedelta(hours=12)) == 0  # and every minute after
+    assert (
+        await reminders.send_reminders(start - timedelta(hours=12)) == 0
+    )  # and every minute after
     assert await reminders_of(DAY) == [w.family.id]
     assert await reminders_of(SOON) == []
 
@@ -79,8 +86,9 @@ async def test_after_downtime_a_run_catches_up_with_the_reminder_still_due(clien
 async def test_a_cancelled_visit_gets_no_reminder(client, make_person):
     w = await build_world(client, make_person)
     booking_id, start = await accepted_visit(client, w)
-    cancelled = await client.post(f"/api/v1/bookings/{booking_id}/cancel", headers=w.family.headers,
-                                  json={"reason": "住院了"})
+    cancelled = await client.post(
+        f"/api/v1/bookings/{booking_id}/cancel", headers=w.family.headers, json={"reason": "住院了"}
+    )
     assert cancelled.status_code == 200, cancelled.text
     assert await reminders.send_reminders(start - timedelta(hours=2)) == 0
     assert await reminders.send_reminders(start - timedelta(minutes=30)) == 0
@@ -99,18 +107,29 @@ async def test_an_offer_not_yet_accepted_gets_no_reminder(client, make_person):
     w = await build_world(client, make_person)
     created = await book(client, w.family, w.elder_id, at(120))
     assert created.json()["status"] == "offered"
-    row = await Booking.select(Booking.start_at).where(Booking.id == created.json()["id"]).first().run()
+    row = (
+        await Booking.select(Booking.start_at)
+        .where(Booking.id == created.json()["id"])
+        .first()
+        .run()
+    )
     assert await reminders.send_reminders(row["start_at"] - timedelta(minutes=30)) == 0
 
 
 async def test_the_elders_own_account_and_the_staff_who_booked_are_reminded_but_no_other_staff(
-    client, make_person,
+    client,
+    make_person,
 ):
     w = await build_world(client, make_person)
     resident = await make_person("resident", name="何正清")
-    body = {"name": "何正清", "id_number": valid_id_number(region="510903"),
-            "address": "船山区南津路街道滨江社区 2 栋", "region_code": "510903001001",
-            "lat": 30.5226, "lon": 105.5800}
+    body = {
+        "name": "何正清",
+        "id_number": valid_id_number(region="510903"),
+        "address": "船山区南津路街道滨江社区 2 栋",
+        "region_code": "510903001001",
+        "lat": 30.5226,
+        "lon": 105.5800,
+    }
     response = await client.post("/api/v1/elders", headers=resident.headers, json=body)
     assert response.status_code == 201, response.text
     w.elder_id = response.json()["id"]
@@ -132,12 +151,23 @@ async def test_the_reminder_says_what_and_when_in_the_readers_language(client, m
     reminder = next(m for m in zh if m["kind"] == DAY)
     local = start.astimezone(__import__("zoneinfo").ZoneInfo("Asia/Shanghai"))
     assert reminder["text"].startswith("温馨提醒：张秀英预约的「上门home-haircut」")
-    assert f"{local.month}月{local.day}日" in reminder["text"] and local.strftime("%H:%M") in reminder["text"]
+    assert (
+        f"{local.month}月{local.day}日" in reminder["text"]
+        and local.strftime("%H:%M") in reminder["text"]
+    )
     assert reminder["link"] == f"/bookings/{booking_id}"
 
-    en = (await client.get("/api/v1/notifications", headers={**w.family.headers, "Accept-Language": "en"})).json()
+    en = (
+        await client.get(
+            "/api/v1/notifications", headers={**w.family.headers, "Accept-Language": "en"}
+        )
+    ).json()
     english = next(m for m in en["items"] if m["kind"] == DAY)["text"]
-    assert english.startswith("Reminder: ") and "张秀英" in english and local.strftime("%H:%M") in english
+    assert (
+        english.startswith("Reminder: ")
+        and "张秀英" in english
+        and local.strftime("%H:%M") in english
+    )
     assert local.strftime("%B") in english
 
 
@@ -145,8 +175,11 @@ async def test_the_sweep_runs_through_the_runner_and_is_recorded(client, make_pe
     w = await build_world(client, make_person)
     _, start = await accepted_visit(client, w)
     seen: list[tuple[int, int | None]] = []
-    run = await run_job("send_reminders", start - timedelta(minutes=45),
-                        progress=lambda done, total: seen.append((done, total)))
+    run = await run_job(
+        "send_reminders",
+        start - timedelta(minutes=45),
+        progress=lambda done, total: seen.append((done, total)),
+    )
     assert run is not None and run.rows == 1 and run.error == ""
     assert seen == [(1, 1)]
     assert await JobRun.count().where(JobRun.name == "send_reminders").run() == 1

@@ -32,7 +32,7 @@ from tests.integration.booking_support import at, book, build_world
 pytestmark = pytest.mark.skipif(
     db.is_sqlite(),
     reason="two worker processes share one database only on PostgreSQL (advisory locks, SKIP LOCKED); "
-           "SQLite serves one machine with one scheduler",
+    "SQLite serves one machine with one scheduler",
 )
 
 WORKER = """
@@ -75,8 +75,11 @@ async def a_busy_day(client, make_person) -> tuple[datetime, list[int], list[int
     for n in range(4):
         created = await book(client, w.family, w.elder_id, at(120 + 120 * n))
         assert created.status_code == 201, created.text
-        answer = await client.post(f"/api/v1/bookings/{created.json()['id']}/accept", headers=w.admin.headers,
-                                   json={"caregiver_id": w.caregiver_id})
+        answer = await client.post(
+            f"/api/v1/bookings/{created.json()['id']}/accept",
+            headers=w.admin.headers,
+            json={"caregiver_id": w.caregiver_id},
+        )
         assert answer.status_code == 200, answer.text
         accepted.append(created.json()["id"])
     offered = []
@@ -92,8 +95,13 @@ def start_workers(moments: list[datetime]) -> list[subprocess.Popen]:
     args = [str(go), *(m.isoformat() for m in moments)]
     env = {**os.environ}
     return [
-        subprocess.Popen([sys.executable, "-c", WORKER, *args], env=env, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, "-c", WORKER, *args],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(2)
     ]
 
@@ -121,8 +129,9 @@ async def test_two_workers_on_one_database_never_duplicate_anything(client, make
     assert [r["ran"] + r["skipped"] for r in reports] == [attempts, attempts]
 
     # No message twice: every kind here is once per user and booking (the link or the params say which).
-    notes = await Notification.select(Notification.user_id, Notification.kind, Notification.link,
-                                      Notification.params).run()
+    notes = await Notification.select(
+        Notification.user_id, Notification.kind, Notification.link, Notification.params
+    ).run()
     said = Counter((r["user_id"], r["kind"], r["link"], r["params"]) for r in notes)
     repeated = [key for key, n in said.items() if n > 1]
     assert repeated == []
@@ -133,16 +142,23 @@ async def test_two_workers_on_one_database_never_duplicate_anything(client, make
     assert {r["booking_id"] for r in reminders} == set(accepted)
 
     # Every offer expired once; every missed visit alerted once.
-    statuses = await Booking.select(Booking.id, Booking.status).where(Booking.id.is_in(offered)).run()
+    statuses = (
+        await Booking.select(Booking.id, Booking.status).where(Booking.id.is_in(offered)).run()
+    )
     assert {r["status"] for r in statuses} == {"expired"}
     missed = Counter(r["link"] for r in notes if r["kind"] == "visit.missed")
-    assert missed == {f"/bookings/{booking_id}": 2 for booking_id in accepted}  # the provider and the staff
+    assert missed == {
+        f"/bookings/{booking_id}": 2 for booking_id in accepted
+    }  # the provider and the staff
 
     # Each SMS-worthy message has one delivery, sent once, logged once.
     deliveries = await NotificationDelivery.select().run()
     assert max(Counter((d["notification"], d["channel"]) for d in deliveries).values()) == 1
-    sms_worthy = [r for r in await Notification.select(Notification.id, Notification.kind).run()
-                  if domain.SMS in domain.channels_for(r["kind"])]
+    sms_worthy = [
+        r
+        for r in await Notification.select(Notification.id, Notification.kind).run()
+        if domain.SMS in domain.channels_for(r["kind"])
+    ]
     assert {d["notification"] for d in deliveries} == {r["id"] for r in sms_worthy}
     assert {d["state"] for d in deliveries} == {domain.SENT}
     logged = [r["notification_id"] for r in await SmsLog.select(SmsLog.notification_id).run()]
@@ -156,12 +172,16 @@ async def test_two_workers_on_one_database_never_duplicate_anything(client, make
         for before, after in zip(rows, rows[1:], strict=False):
             assert before["finished_at"] <= after["started_at"], f"{name} runs overlapped"
     skipped = sum(r["skipped"] for r in reports)
-    print(f"two workers: {sum(r['ran'] for r in reports)} runs, {skipped} skipped by the advisory lock, "
-          f"{sum(r['dispatched'] for r in reports)} SMS settled by direct dispatchers")
+    print(
+        f"two workers: {sum(r['ran'] for r in reports)} runs, {skipped} skipped by the advisory lock, "
+        f"{sum(r['dispatched'] for r in reports)} SMS settled by direct dispatchers"
+    )
     assert time.monotonic() - began < 60
 
 
-async def test_the_advisory_lock_lets_only_one_of_two_simultaneous_runs_through(client, make_person):
+async def test_the_advisory_lock_lets_only_one_of_two_simultaneous_runs_through(
+    client, make_person
+):
     from eldercare.scheduling.runner import cluster_lock
 
     async with cluster_lock("send_reminders") as first:
@@ -169,3 +189,23 @@ async def test_the_advisory_lock_lets_only_one_of_two_simultaneous_runs_through(
         assert await run_job("send_reminders", datetime.now(UTC)) is None  # held: skipped
     run = await run_job("send_reminders", datetime.now(UTC))
     assert run is not None and run.error == ""
+
+
+async def test_two_workers_materialise_a_series_without_a_duplicate_visit(client, make_person):
+    from eldercare.booking.tables import SeriesOccurrence
+    from tests.integration.series_support import made
+
+    w = await build_world(client, make_person)
+    series = await made(client, w, "FREQ=DAILY")
+    before = await SeriesOccurrence.count().where(SeriesOccurrence.series == series["id"]).run()
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    moments = [now + timedelta(days=day) for day in range(1, 6)]
+    reports = await finish(start_workers(moments))
+    assert [r["errors"] for r in reports] == [[], []]
+
+    occurrences = await SeriesOccurrence.select().where(SeriesOccurrence.series == series["id"]).run()
+    assert len(occurrences) == before + 5  # the horizon moved five days: five new visits, once each
+    starts = Counter(o["occurrence_start"] for o in occurrences)
+    assert max(starts.values()) == 1
+    visits = await Booking.select(Booking.start_at).where(Booking.series_id == series["id"]).run()
+    assert max(Counter(v["start_at"] for v in visits).values()) == 1

@@ -21,7 +21,9 @@ def test_the_elder_side_cannot_accept_its_own_booking():
         domain.transition("accept", domain.OFFERED, domain.ELDER_SIDE)
 
 
-@pytest.mark.parametrize("status", [domain.COMPLETED, domain.CANCELLED, domain.IN_SERVICE, domain.EXPIRED])
+@pytest.mark.parametrize(
+    "status", [domain.COMPLETED, domain.CANCELLED, domain.IN_SERVICE, domain.EXPIRED]
+)
 def test_a_booking_that_is_not_offered_cannot_be_accepted(status):
     with pytest.raises(Conflict):
         domain.transition("accept", status, domain.PROVIDER)
@@ -38,7 +40,10 @@ def test_a_provider_cancelling_an_accepted_visit_puts_it_back_on_offer():
 
 def test_final_states_allow_nothing():
     for status in domain.FINAL:
-        assert domain.allowed_actions(status, {domain.ELDER_SIDE, domain.PROVIDER, domain.CAREGIVER}) == []
+        assert (
+            domain.allowed_actions(status, {domain.ELDER_SIDE, domain.PROVIDER, domain.CAREGIVER})
+            == []
+        )
 
 
 def test_the_elder_side_may_cancel_an_accepted_visit():
@@ -83,8 +88,12 @@ def test_check_in_opens_an_hour_before_and_closes_at_the_end():
 
 def test_the_travel_buffer_keeps_back_to_back_visits_apart():
     first = domain.busy_interval(NOW, NOW + timedelta(hours=1), POLICY)
-    second = domain.busy_interval(NOW + timedelta(hours=1, minutes=15), NOW + timedelta(hours=2), POLICY)
-    later = domain.busy_interval(NOW + timedelta(hours=1, minutes=30), NOW + timedelta(hours=2), POLICY)
+    second = domain.busy_interval(
+        NOW + timedelta(hours=1, minutes=15), NOW + timedelta(hours=2), POLICY
+    )
+    later = domain.busy_interval(
+        NOW + timedelta(hours=1, minutes=30), NOW + timedelta(hours=2), POLICY
+    )
     assert domain.overlaps(first, second)
     assert not domain.overlaps(first, later)
 
@@ -97,8 +106,12 @@ def test_stars_outside_one_to_five_are_refused(stars):
 
 def test_the_copay_is_the_price_less_the_voucher_but_never_negative():
     assert domain.price(2800) == domain.Price(2800, 0, 2800)
-    assert domain.price(2800, voucher_balance_fen=1000, subsidy_eligible=True) == domain.Price(2800, 1000, 1800)
-    assert domain.price(2800, voucher_balance_fen=5000, subsidy_eligible=True) == domain.Price(2800, 2800, 0)
+    assert domain.price(2800, voucher_balance_fen=1000, subsidy_eligible=True) == domain.Price(
+        2800, 1000, 1800
+    )
+    assert domain.price(2800, voucher_balance_fen=5000, subsidy_eligible=True) == domain.Price(
+        2800, 2800, 0
+    )
     assert domain.price(2800, voucher_balance_fen=5000, subsidy_eligible=False).subsidy_fen == 0
 
 

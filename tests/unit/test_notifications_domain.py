@@ -26,16 +26,29 @@ AT = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 09:00 in Shanghai
 POLICY = ReminderPolicy()
 
 
-@pytest.mark.parametrize("kind", [
-    "reminder.day_before", "reminder.hour_before", "job.offered", "booking.cancelled",
-    "booking.provider_cancelled", "booking.accepted", "booking.unfilled", "provider.approve",
-    "provider.reject", "series.cancelled", "application.approved",
-])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "reminder.day_before",
+        "reminder.hour_before",
+        "job.offered",
+        "booking.cancelled",
+        "booking.provider_cancelled",
+        "booking.accepted",
+        "booking.unfilled",
+        "provider.approve",
+        "provider.reject",
+        "series.cancelled",
+        "application.approved",
+    ],
+)
 def test_reminders_offers_cancellations_and_decisions_also_go_by_sms(kind):
     assert channels_for(kind) == (domain.INBOX, domain.SMS)
 
 
-@pytest.mark.parametrize("kind", ["booking.completed", "complaint.filed", "visit.missed", "provider.pending"])
+@pytest.mark.parametrize(
+    "kind", ["booking.completed", "complaint.filed", "visit.missed", "provider.pending"]
+)
 def test_other_messages_stay_in_the_inbox(kind):
     assert channels_for(kind) == (domain.INBOX,)
 
@@ -48,7 +61,9 @@ def test_a_failed_send_is_tried_again_after_waits_that_double():
 
 
 def test_the_wait_between_attempts_never_exceeds_the_longest_wait():
-    policy = RetryPolicy(max_attempts=20, first_wait=timedelta(minutes=1), longest_wait=timedelta(hours=1))
+    policy = RetryPolicy(
+        max_attempts=20, first_wait=timedelta(minutes=1), longest_wait=timedelta(hours=1)
+    )
     assert after_failure(12, AT, policy) == (PENDING, AT + timedelta(hours=1))
 
 
@@ -102,15 +117,25 @@ def test_words_given_in_each_language_are_picked_for_the_reader():
 
 def test_a_reminder_reads_as_a_sentence_in_both_languages():
     message = "Reminder: {service} for {elder} on {when}."
-    params = {"elder": "张秀英", "service": in_each_language("上门理发", "Home haircut"),
-              "when": moment(AT, "Asia/Shanghai")}
-    assert render("en", message, params) == "Reminder: Home haircut for 张秀英 on Tuesday 1 December, 09:00."
-    assert render("zh_CN", message, params) == "温馨提醒：张秀英预约的「上门理发」将于12月1日 星期二 09:00上门服务。"
+    params = {
+        "elder": "张秀英",
+        "service": in_each_language("上门理发", "Home haircut"),
+        "when": moment(AT, "Asia/Shanghai"),
+    }
+    assert (
+        render("en", message, params)
+        == "Reminder: Home haircut for 张秀英 on Tuesday 1 December, 09:00."
+    )
+    assert (
+        render("zh_CN", message, params)
+        == "温馨提醒：张秀英预约的「上门理发」将于12月1日 星期二 09:00上门服务。"
+    )
 
 
 def test_plain_params_are_filled_in_as_they_are():
     assert render("en", "Booking {id} was cancelled by the elder's side.", {"id": 7}) == (
-        "Booking 7 was cancelled by the elder's side.")
+        "Booking 7 was cancelled by the elder's side."
+    )
 
 
 class _Gateway:

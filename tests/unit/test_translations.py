@@ -139,7 +139,9 @@ def test_translations_look_chinese():
     problems = [
         repr(m.id)
         for m in zh
-        if m.id and m.string and isinstance(m.string, str)
+        if m.id
+        and m.string
+        and isinstance(m.string, str)
         and re.search(r"[A-Za-z]{2,}", re.sub(r"\{[^}]*\}", "", m.string))
         and not re.search(r"[\u4e00-\u9fff]", m.string)
     ]

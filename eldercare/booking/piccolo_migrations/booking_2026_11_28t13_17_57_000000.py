@@ -18,7 +18,8 @@ async def forwards():
 
     async def unique_occurrences() -> None:
         await engine().run_ddl(
-            "CREATE UNIQUE INDEX series_occurrence_once ON series_occurrence (series, occurrence_start)"
+            "CREATE UNIQUE INDEX series_occurrence_once "
+            "ON series_occurrence (series, occurrence_start)"
         )
 
     async def drop_unique_occurrences() -> None:
