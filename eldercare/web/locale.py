@@ -13,13 +13,16 @@ TEXT_SIZES = ("normal", "large", "largest")
 
 
 def request_locale(connection: ASGIConnection) -> str:
-    """``?lang=`` beats the language cookie, which beats Accept-Language; zh-CN otherwise."""
-    return (
-        normalize_locale(connection.query_params.get("lang"))
-        or normalize_locale(connection.cookies.get(LANG_COOKIE))
-        or from_accept_language(connection.headers.get("accept-language"))
-        or DEFAULT_LOCALE
+    """``?lang=`` beats the language cookie; otherwise pages are in zh-CN (the bureau's
+    default, whatever the browser says), while the API follows Accept-Language for apps."""
+    explicit = normalize_locale(connection.query_params.get("lang")) or normalize_locale(
+        connection.cookies.get(LANG_COOKIE)
     )
+    if explicit:
+        return explicit
+    if connection.url.path.startswith("/api/"):
+        return from_accept_language(connection.headers.get("accept-language")) or DEFAULT_LOCALE
+    return DEFAULT_LOCALE
 
 
 def elder_mode(connection: ASGIConnection) -> bool:
