@@ -480,7 +480,9 @@ async def tell_elder_side(
             user_id,
             kind,
             message,
-            dedupe_key=f"{kind}:{row['id']}:{row['status']}:{user_id}:{params.get('key', '')}",
+            # The moment is part of the key: a second acceptance after a provider's cancellation
+            # is news too, while a sweep re-run as of the same moment still tells nobody twice.
+            dedupe_key=f"{kind}:{row['id']}:{row['status']}:{now.isoformat()}:{user_id}:{params.get('key', '')}",
             link=f"/bookings/{row['id']}",
             now=now,
             date=local.strftime("%Y-%m-%d %H:%M"),

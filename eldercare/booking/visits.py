@@ -290,7 +290,9 @@ async def check_in(
                 await notify(
                     user_id,
                     "visit.check_in_far",
-                    N_("The caregiver checked in for booking {id} {metres} m from the elder's home."),
+                    N_(
+                        "The caregiver checked in for booking {id} {metres} m from the elder's home."
+                    ),
                     dedupe_key=f"checkin-far:{booking_id}:{user_id}",
                     link=f"/bookings/{booking_id}",
                     now=now,

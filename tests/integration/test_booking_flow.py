@@ -73,9 +73,11 @@ async def test_a_check_in_far_from_the_address_is_accepted_but_flagged(client, m
     )
     assert far.status_code == 200
     assert far.json()["geofence_flag"] is True
-    told = await Notification.count().where(
-        (Notification.user_id == w.officer.id) & (Notification.kind == "visit.check_in_far")
-    ).run()
+    told = (
+        await Notification.count()
+        .where((Notification.user_id == w.officer.id) & (Notification.kind == "visit.check_in_far"))
+        .run()
+    )
     assert told == 1
 
 
@@ -232,5 +234,7 @@ async def test_the_same_idempotency_key_books_once(client, make_person):
     assert first.status_code == again.status_code == 201
     assert first.json()["id"] == again.json()["id"]
     assert await Booking.count().run() == 1
-    other = await client.post("/api/v1/bookings", headers=headers, json={**body, "notes": "changed"})
+    other = await client.post(
+        "/api/v1/bookings", headers=headers, json={**body, "notes": "changed"}
+    )
     assert other.status_code == 422

@@ -95,3 +95,38 @@ async def test_a_job_run_is_recorded_with_its_row_count(client, make_person):
     assert run is not None and run.rows == 1 and run.error == ""
     recorded = await JobRun.select().where(JobRun.name == "expire_offers").run()
     assert len(recorded) == 1 and recorded[0]["finished_at"] is not None
+
+
+async def test_the_family_hears_of_a_second_acceptance_after_a_provider_cancels(
+    client, make_person
+):
+    from eldercare.actor import Actor
+    from eldercare.booking import visits
+    from eldercare.providers.tables import Caregiver
+
+    w = await build_world(client, make_person)
+    await _second_provider(client, make_person, w)
+    booking = (await book(client, w.family, w.elder_id, at(240))).json()
+
+    async def accept_as_provider(provider_id: int) -> None:
+        caregiver = (
+            await Caregiver.select(Caregiver.id)
+            .where(Caregiver.provider == provider_id)
+            .first()
+            .run()
+        )
+        admin = Actor(id=0, name="admin", roles=("provider_admin",), provider_id=provider_id)
+        await visits.accept(admin, booking["id"], caregiver["id"])
+
+    first = booking["provider_id"]
+    await accept_as_provider(first)
+    first_admin = Actor(id=0, name="admin", roles=("provider_admin",), provider_id=first)
+    moved = await visits.cancel(first_admin, booking["id"], "护理员生病")
+    assert moved.status == "offered" and moved.provider_id != first
+    await accept_as_provider(moved.provider_id)
+    told = (
+        await Notification.count()
+        .where((Notification.user_id == w.family.id) & (Notification.kind == "booking.accepted"))
+        .run()
+    )
+    assert told == 2

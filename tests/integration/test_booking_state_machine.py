@@ -82,7 +82,7 @@ BY_PROVIDER = st.sampled_from(["admin"] * 4 + ["other_admin", "family"])
 BY_CAREGIVER = st.sampled_from(["caregiver"] * 4 + ["admin", "other_caregiver", "family"])
 
 SETTINGS = settings(
-    max_examples=25,
+    max_examples=20,
     stateful_step_count=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],

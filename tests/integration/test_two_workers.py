@@ -203,7 +203,9 @@ async def test_two_workers_materialise_a_series_without_a_duplicate_visit(client
     reports = await finish(start_workers(moments))
     assert [r["errors"] for r in reports] == [[], []]
 
-    occurrences = await SeriesOccurrence.select().where(SeriesOccurrence.series == series["id"]).run()
+    occurrences = (
+        await SeriesOccurrence.select().where(SeriesOccurrence.series == series["id"]).run()
+    )
     assert len(occurrences) == before + 5  # the horizon moved five days: five new visits, once each
     starts = Counter(o["occurrence_start"] for o in occurrences)
     assert max(starts.values()) == 1
