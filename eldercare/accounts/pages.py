@@ -18,17 +18,11 @@ from eldercare.settings import get_settings
 from eldercare.web.auth import SESSION_COOKIE, client_ip, current_actor, signed_in
 from eldercare.web.i18n import translate
 from eldercare.web.locale import ELDER_MODE_COOKIE, LANG_COOKIE, request_locale
+from eldercare.web.pages import safe_next
 from eldercare.web.pagination import MAX_LIMIT
 from eldercare.web.templating import render
 
 REGISTRY_PAGE_SIZE = 20
-
-
-def safe_next(value: str | None, default: str = "/account") -> str:
-    """Only same-site paths: never redirect to another host after sign-in."""
-    if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
-        return value
-    return default
 
 
 def field_errors(request: Request, error: DomainError) -> dict[str, str]:
@@ -65,7 +59,7 @@ class AccountPages(Controller):
 
     @get("/login")
     async def login_form(self, request: Request, next: FromQuery[str] = "") -> Template:
-        return render(request, "accounts/login.html", form={"next": safe_next(next)})
+        return render(request, "accounts/login.html", form={"next": safe_next(next, "/account")})
 
     @post("/login")
     async def login(self, request: Request) -> Response[Any]:
@@ -87,7 +81,7 @@ class AccountPages(Controller):
                 form=form,
                 errors=field_errors(request, error),
             )
-        response = Redirect(safe_next(form.get("next")))
+        response = Redirect(safe_next(form.get("next"), "/account"))
         session_cookie(response, result.token)
         if result.user.locale:
             response.set_cookie(LANG_COOKIE, result.user.locale, samesite="lax", max_age=31536000)

@@ -20,7 +20,7 @@ from eldercare.booking.domain import Candidate
 from eldercare.booking.policy import current_policy
 from eldercare.booking.tables import Booking, BookingOffer
 from eldercare.catalog import service as catalog
-from eldercare.db import write_transaction
+from eldercare.db import is_sqlite, write_transaction
 from eldercare.errors import N_, Conflict, Invalid, NotFound
 from eldercare.notifications.service import notify
 
@@ -125,7 +125,7 @@ async def load_for(
 ) -> tuple[dict[str, Any], frozenset[str]]:
     """The booking row and the actor's sides; 404 when the actor has none."""
     query = Booking.select().where(Booking.id == booking_id)
-    if lock and not _sqlite():
+    if lock and not is_sqlite():
         query = query.lock_rows()
     row = await query.first().run()
     if row is None:
@@ -134,12 +134,6 @@ async def load_for(
     if not sides:
         raise NotFound(N_("No such booking."))
     return row, sides
-
-
-def _sqlite() -> bool:
-    from eldercare.db import is_sqlite
-
-    return is_sqlite()
 
 
 # --------------------------------------------------------------------------- matching
@@ -399,7 +393,9 @@ async def _save_holding(booking: Booking) -> bool:
     from eldercare.db import engine
 
     transaction = engine().current_transaction.get()
-    savepoint = await transaction.savepoint() if transaction is not None and not _sqlite() else None
+    savepoint = (
+        await transaction.savepoint() if transaction is not None and not is_sqlite() else None
+    )
     try:
         await booking.save().run()
     except Exception as error:

@@ -14,9 +14,12 @@ from eldercare.web.locale import ELDER_MODE_COOKIE, LANG_COOKIE, TEXT_SIZE_COOKI
 ONE_YEAR = 365 * 24 * 3600
 
 
-def _safe_next(value: Any) -> str:
+def safe_next(value: Any, default: str = "/") -> str:
+    """Only same-site paths: never redirect to another host (after sign-in or a preference)."""
     value = str(value or "")
-    return value if value.startswith("/") and not value.startswith("//") else "/"
+    if value.startswith("/") and not value.startswith("//") and "\\" not in value:
+        return value
+    return default
 
 
 class PreferencePages(Controller):
@@ -26,7 +29,7 @@ class PreferencePages(Controller):
     async def set_preferences(self, request: Request) -> Response[Any]:
         """Remembered per browser (cookies) and, when signed in, per user."""
         form = await request.form()
-        response = Redirect(_safe_next(form.get("next")))
+        response = Redirect(safe_next(form.get("next")))
         locale = normalize_locale(form.get("lang"))
         elder_mode = form.get("elder_mode")
         size = form.get("text_size")
