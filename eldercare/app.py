@@ -29,6 +29,9 @@ from eldercare.booking.pages import (
 )
 from eldercare.booking.series_api import SeriesController
 from eldercare.booking.series_pages import SeriesPages
+from eldercare.subsidies.api import CONTROLLERS as SUBSIDY_CONTROLLERS
+from eldercare.subsidies.bureau_pages import PAGES as SUBSIDY_BUREAU_PAGES
+from eldercare.subsidies.pages import PAGES as SUBSIDY_PAGES
 from eldercare.catalog.api import CatalogController
 from eldercare.catalog.pages import BureauCatalogPages, MenuPages
 from eldercare.institutions.api import InstitutionController
@@ -85,6 +88,7 @@ def create_app(*, scheduler: bool | None = None) -> Litestar:
             JobController,
             ComplaintController,
             SeriesController,
+            *SUBSIDY_CONTROLLERS,
         ],
     )
     return Litestar(
@@ -108,6 +112,8 @@ def create_app(*, scheduler: bool | None = None) -> Litestar:
             VisitPages,
             BureauComplaintPages,
             SeriesPages,
+            *SUBSIDY_PAGES,
+            *SUBSIDY_BUREAU_PAGES,
             create_static_files_router(
                 path="/static", directories=[STATIC], include_in_schema=False
             ),

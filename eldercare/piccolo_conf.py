@@ -20,5 +20,6 @@ APP_REGISTRY = AppRegistry(
         "eldercare.institutions.piccolo_app",
         "eldercare.booking.piccolo_app",
         "eldercare.scheduling.piccolo_app",
+        "eldercare.subsidies.piccolo_app",
     ]
 )

@@ -48,6 +48,10 @@ class Settings:
     reminder_hours: int
     reminder_minutes: int
     series_horizon_days: int
+    processing_working_days: int
+    review_open_days: int
+    review_grace_days: int
+    max_upload_bytes: int
 
     @property
     def is_sqlite(self) -> bool:
@@ -91,4 +95,8 @@ def get_settings() -> Settings:
         reminder_hours=_int("ELDERCARE_REMINDER_HOURS", 24),
         reminder_minutes=_int("ELDERCARE_REMINDER_MINUTES", 60),
         series_horizon_days=_int("ELDERCARE_SERIES_HORIZON_DAYS", 14),
+        processing_working_days=_int("ELDERCARE_PROCESSING_WORKING_DAYS", 20),
+        review_open_days=_int("ELDERCARE_REVIEW_OPEN_DAYS", 30),
+        review_grace_days=_int("ELDERCARE_REVIEW_GRACE_DAYS", 60),
+        max_upload_bytes=_int("ELDERCARE_MAX_UPLOAD_BYTES", 5 * 1_048_576),
     )

@@ -65,6 +65,10 @@ class ElderView:
     needs: list[str]
     relationship: str | None = None
     location_source: str = GIVEN
+    low_income: bool = False
+    disability: bool = False
+    ended_on: date | None = None
+    ended_reason: str = ""
 
 
 def _view(row: dict, today: date, relationship: str | None = None) -> ElderView:
@@ -86,6 +90,10 @@ def _view(row: dict, today: date, relationship: str | None = None) -> ElderView:
         needs=[n for n in (row["needs"] or "").split(",") if n],
         relationship=relationship,
         location_source=row.get("location_source") or GIVEN,
+        low_income=bool(row.get("low_income")),
+        disability=bool(row.get("disability")),
+        ended_on=row.get("ended_on"),
+        ended_reason=row.get("ended_reason") or "",
     )
 
 
@@ -381,6 +389,7 @@ async def linked_user_ids(elder_id: int) -> list[int]:
 
 
 EDITABLE = ("name", "phone", "address", "region_code", "lat", "lon", "living_situation", "needs")
+STAFF_EDITABLE = ("low_income", "disability")  # subsidy conditions, checked by staff
 
 
 async def update_elder(
@@ -390,12 +399,18 @@ async def update_elder(
     or staff of the region; every field checked at once, audited with the fields changed."""
     now = now or datetime.now(UTC)
     today = local_today(now)
-    unknown = [key for key in changes if key not in EDITABLE]
+    unknown = [key for key in changes if key not in EDITABLE + STAFF_EDITABLE]
     if unknown:
         raise Invalid(unknown[0], N_("This field cannot be changed here."))
     row, relationship = await _visible_row(actor, elder_id)
     if not (actor.is_staff or relationship is not None):
         raise Forbidden(N_("Your account cannot change this record."))
+    flags = {key: changes.pop(key) for key in STAFF_EDITABLE if key in changes}
+    if flags and not actor.is_staff:
+        raise Forbidden(N_("Only community staff can record low income or disability."))
+    for key, value in flags.items():
+        if not isinstance(value, bool):
+            raise Invalid(key, N_("Answer true or false."))
     merged = ElderInput(
         name=changes.get("name", row["name"]),
         id_number=row["id_number"],
@@ -419,6 +434,7 @@ async def update_elder(
         values.pop(key, None)
     if not merged.phone:
         values["phone"] = None
+    values.update(flags)
     changed = sorted(key for key, value in values.items() if row.get(key) != value)
     async with write_transaction():
         if changed:
@@ -439,3 +455,58 @@ async def update_elder(
             )
     fresh = await Elder.select().where(Elder.id == elder_id).first().run()
     return _view(fresh, today, relationship)
+
+
+async def close_record(
+    actor: Actor, elder_id: int, *, reason: str, on: date, now: datetime | None = None
+) -> ElderView:
+    """Staff record a death or a move out of the region; inside the caller's transaction
+    (subsidies/departures.py ends what depends on the record in the same one)."""
+    now = now or datetime.now(UTC)
+    row, _ = await _visible_row(actor, elder_id)
+    if not actor.is_staff:
+        raise Forbidden(N_("Only community staff can record a death or a move."))
+    if row.get("ended_on") is not None:
+        raise Conflict(N_("This elder's record is already closed."))
+    await (
+        Elder.update({Elder.ended_on: on, Elder.ended_reason: reason, Elder.updated_at: now})
+        .where(Elder.id == elder_id)
+        .run()
+    )
+    await audit.record(
+        actor, "elder.close", entity="elder", entity_id=elder_id, detail=reason, now=now
+    )
+    fresh = await Elder.select().where(Elder.id == elder_id).first().run()
+    return _view(fresh, local_today(now))
+
+
+async def registry_rows(region_prefix: str, born_on_or_before: date) -> list[dict]:
+    """Open elder records of a region old enough for a program (for discovery sweeps)."""
+    return (
+        await Elder.select(
+            Elder.id,
+            Elder.region_code,
+            Elder.birth_date,
+            Elder.low_income,
+            Elder.disability,
+        )
+        .where(
+            Elder.region_code.like(f"{region_prefix}%")
+            & (Elder.birth_date <= born_on_or_before)
+            & Elder.ended_on.is_null()
+        )
+        .order_by(Elder.id)
+        .run()
+    )
+
+
+async def id_numbers(ids: list[int]) -> dict[int, tuple[str, str]]:
+    """Names and full ID numbers for the bank's payment file (the caller audits the export)."""
+    if not ids:
+        return {}
+    rows = (
+        await Elder.select(Elder.id, Elder.name, Elder.id_number)
+        .where(Elder.id.is_in(list(set(ids))))
+        .run()
+    )
+    return {row["id"]: (row["name"], row["id_number"]) for row in rows}

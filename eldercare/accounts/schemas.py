@@ -93,6 +93,8 @@ class ElderUpdate(Strict, omit_defaults=True):
     lon: float | msgspec.UnsetType = msgspec.UNSET
     living_situation: str | None | msgspec.UnsetType = msgspec.UNSET
     needs: list[str] | msgspec.UnsetType = msgspec.UNSET
+    low_income: bool | msgspec.UnsetType = msgspec.UNSET  # staff only
+    disability: bool | msgspec.UnsetType = msgspec.UNSET  # staff only
 
     def changes(self) -> dict:
         return {
@@ -118,6 +120,10 @@ class Elder(msgspec.Struct):
     needs: list[str]
     relationship: str | None
     location_source: str  # given, geocoded or region_centroid: how we know where the home is
+    low_income: bool
+    disability: bool
+    ended_on: date | None
+    ended_reason: str
 
     @classmethod
     def of(cls, view: ElderView) -> Elder:

@@ -71,6 +71,8 @@ class Elder(Table, tablename="elder"):
     created_channel = Varchar(length=16, default="web")
     created_at = Timestamptz()
     updated_at = Timestamptz()
+    ended_on = Date(null=True, default=None)  # died or moved out of the region
+    ended_reason = Varchar(length=16, default="")  # death, moved_out
 
 
 class ElderLink(Table, tablename="elder_link"):

@@ -144,6 +144,8 @@ async def match(
 ) -> list[Candidate]:
     now = now or datetime.now(UTC)
     elder = await elder_records.get_elder(actor, elder_id)
+    if elder.ended_on is not None:
+        raise Conflict(N_("This elder's record is closed; no new visits can be booked."))
     item = await _offered_item(service_code, elder.region_code)
     domain.check_start(start, now, current_policy())
     return await matching.candidates(
@@ -193,6 +195,8 @@ async def book(
     now = now or datetime.now(UTC)
     policy = current_policy()
     elder = await elder_records.get_elder(actor, elder_id)
+    if elder.ended_on is not None:
+        raise Conflict(N_("This elder's record is closed; no new visits can be booked."))
     item = await _offered_item(service_code, elder.region_code)
     if len(notes) > 500:
         raise Invalid("notes", N_("Notes can be at most 500 characters."))
@@ -267,7 +271,7 @@ async def _offer(booking_id: int, candidate: Candidate, now: datetime) -> None:
     """Offer the job to one provider (inside the caller's transaction) and tell its admins."""
     policy = current_policy()
     expires = now + policy.offer_window
-    price = domain.price(candidate.price_fen)
+    price = await _priced(booking_id, candidate.price_fen)
     await (
         Booking.update(
             {
@@ -300,6 +304,28 @@ async def _offer(booking_id: int, candidate: Candidate, now: datetime) -> None:
             now=now,
             id=booking_id,
         )
+
+
+async def _priced(booking_id: int, price_fen: int) -> domain.Price:
+    """The price at this provider, less what the elder's service voucher covers (held from the
+    visit's month's credit, inside the caller's transaction)."""
+    from eldercare.subsidies import vouchers
+
+    row = await (
+        Booking.select(Booking.elder, Booking.service_code, Booking.start_at)
+        .where(Booking.id == booking_id)
+        .first()
+        .run()
+    )
+    item = await catalog.get_item(row["service_code"])
+    subsidy = await vouchers.reserve(
+        elder_id=row["elder"],
+        start=row["start_at"],
+        price_fen=price_fen,
+        subsidy_eligible=item.subsidy_eligible,
+        booking_id=booking_id,
+    )
+    return domain.price(price_fen, subsidy, item.subsidy_eligible)
 
 
 async def book_occurrence(
@@ -343,7 +369,8 @@ async def book_occurrence(
         next((c for c in found if caregiver_id in c.caregiver_ids), None) if caregiver_id else None
     )
     best = fixed or found[0]
-    start_utc, price = start.astimezone(UTC), domain.price(best.price_fen)
+    start_utc = start.astimezone(UTC)
+    price = await _occurrence_price(elder_id, item, start_utc, best.price_fen)
     booking = Booking(
         elder=elder_id,
         service_code=item.code,
@@ -384,6 +411,20 @@ async def book_occurrence(
     )
     row = await Booking.select().where(Booking.id == booking.id).first().run()
     return view(row, frozenset({domain.ELDER_SIDE}))
+
+
+async def _occurrence_price(
+    elder_id: int, item: catalog.ItemInfo, start: datetime, price_fen: int
+) -> domain.Price:
+    from eldercare.subsidies import vouchers
+
+    subsidy = await vouchers.reserve(
+        elder_id=elder_id,
+        start=start,
+        price_fen=price_fen,
+        subsidy_eligible=item.subsidy_eligible,
+    )
+    return domain.price(price_fen, subsidy, item.subsidy_eligible)
 
 
 async def _save_holding(booking: Booking) -> bool:

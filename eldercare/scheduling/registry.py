@@ -32,6 +32,7 @@ def all_jobs() -> dict[str, JobSpec]:
     from eldercare.booking import jobs as booking
     from eldercare.booking import reminders, series_materialize
     from eldercare.notifications import jobs as notifications
+    from eldercare.subsidies import jobs as subsidies
 
     specs = [
         JobSpec(
@@ -57,6 +58,30 @@ def all_jobs() -> dict[str, JobSpec]:
             reminders.send_reminders,
             {"trigger": "interval", "minutes": 1},
             "remind the elder's side of accepted visits the day before and within the hour",
+        ),
+        JobSpec(
+            "monthly_payments",
+            subsidies.monthly_payments,
+            {"trigger": "cron", "hour": 2, "minute": 10},
+            "make this month's allowance payments (and any missing month), never twice",
+        ),
+        JobSpec(
+            "annual_reviews",
+            subsidies.annual_reviews,
+            {"trigger": "cron", "hour": 2, "minute": 0},
+            "open yearly reviews 30 days ahead, take verified visits as proof, suspend the late",
+        ),
+        JobSpec(
+            "age_bands",
+            subsidies.age_bands,
+            {"trigger": "cron", "hour": 1, "minute": 50},
+            "raise allowances from the month after a 90th or 100th birthday",
+        ),
+        JobSpec(
+            "discover_eligible",
+            subsidies.discover_eligible,
+            {"trigger": "cron", "hour": 3, "minute": 0},
+            "invite elders who reach a program's age and tell their community staff",
         ),
         JobSpec(
             "dispatch_notifications",

@@ -37,9 +37,11 @@ async def empty_database(app) -> None:
     """Every test starts from the migrated schema with reference data and nothing else."""
     from eldercare.catalog import service as catalog
     from eldercare.geo import service as geo
+    from eldercare.subsidies import programs
 
     catalog.clear_cache()
     geo.clear_cache()
+    programs.clear_cache()
     every = [t for app in APP_REGISTRY.app_configs.values() for t in app.table_classes]
     tables = [t for t in sort_table_classes(every) if t._meta.tablename not in KEEP_TABLES]
     if db.is_sqlite():

@@ -1,0 +1,496 @@
+"""Applications: apply (the elder's side or staff on their behalf), the two-level review, the
+trail of every step. Approval creates the entitlement in the same transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from eldercare.accounts import elders as elder_records
+from eldercare.accounts import service as accounts
+from eldercare.accounts.service import local_today
+from eldercare.actor import Actor
+from eldercare.audit import service as audit
+from eldercare.db import is_sqlite, write_transaction
+from eldercare.errors import N_, Conflict, Forbidden, Invalid, NotFound
+from eldercare.geo.domain import region_prefix
+from eldercare.notifications.service import notify
+from eldercare.settings import get_settings
+from eldercare.subsidies import domain, entitlements, programs
+from eldercare.subsidies.programs import ProgramView
+from eldercare.subsidies.tables import (
+    Application,
+    ApplicationDocument,
+    ApplicationStep,
+    Outreach,
+)
+
+
+@dataclass(frozen=True)
+class StepView:
+    decision: str
+    actor_id: int
+    role: str
+    comment: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    id: int
+    kind: str
+    filename: str
+    content_type: str
+    size: int
+    uploaded_at: datetime
+
+
+@dataclass(frozen=True)
+class ApplicationView:
+    id: int
+    elder_id: int
+    elder_name: str
+    program_code: str
+    program_name: str
+    status: str
+    channel: str
+    age: int
+    region_code: str
+    submitted_at: datetime
+    due_on: date
+    overdue: bool
+    waiting_days: int
+    steps: list[StepView]
+    documents: list[DocumentInfo]
+
+
+def is_workday(day: date) -> bool:
+    """Statutory working days (holidays and their make-up weekend days) where the calendar
+    package knows the year, else Monday to Friday."""
+    import chinese_calendar
+
+    try:
+        return chinese_calendar.is_workday(day)
+    except NotImplementedError:
+        return day.weekday() < 5
+
+
+def deadline(today: date) -> date:
+    return domain.working_days_after(today, get_settings().processing_working_days, is_workday)
+
+
+def _channel(actor: Actor, channel: str | None) -> str:
+    if actor.is_staff:
+        return "proxy"
+    return channel if channel in ("app", "web") else "app"
+
+
+async def _elder_for(actor: Actor, elder_id: int, now: datetime) -> elder_records.ElderView:
+    if not (actor.is_staff or actor.has_role("resident", "family")):
+        raise NotFound(N_("No such elder."))
+    return await elder_records.get_elder(actor, elder_id, now=now)
+
+
+def _applicant(elder: elder_records.ElderView) -> domain.Applicant:
+    return domain.Applicant(
+        age=elder.age,
+        region_code=elder.region_code,
+        low_income=elder.low_income,
+        disability=elder.disability,
+        ended=elder.ended_on is not None,
+    )
+
+
+def check_bank(bank_name: str, bank_account: str) -> tuple[str, str]:
+    account = "".join(bank_account.split())
+    if account and not (account.isdigit() and 12 <= len(account) <= 30):
+        raise Invalid("bank_account", N_("A bank account number has 12 to 30 digits."))
+    name = bank_name.strip()
+    if len(name) > 60:
+        raise Invalid("bank_name", N_("The bank's name is too long."))
+    return name, account
+
+
+async def check_eligible(
+    actor: Actor, *, elder_id: int, program_code: str, now: datetime | None = None
+) -> tuple[elder_records.ElderView, ProgramView]:
+    """The first step of applying: 404 for an elder not ours, 422 saying why not eligible."""
+    now = now or datetime.now(UTC)
+    elder = await _elder_for(actor, elder_id, now)
+    program = await programs.get_program(program_code)
+    problem = domain.eligibility_problem(program.conditions, program.bands, _applicant(elder))
+    if problem is not None:
+        raise Invalid(problem.key, problem.message, **problem.params)
+    return elder, program
+
+
+async def apply(
+    actor: Actor,
+    *,
+    elder_id: int,
+    program_code: str,
+    bank_name: str = "",
+    bank_account: str = "",
+    channel: str | None = None,
+    now: datetime | None = None,
+) -> ApplicationView:
+    now = now or datetime.now(UTC)
+    elder, program = await check_eligible(
+        actor, elder_id=elder_id, program_code=program_code, now=now
+    )
+    bank_name, bank_account = check_bank(bank_name, bank_account)
+    async with write_transaction():
+        application_id = await submit(
+            actor,
+            elder=elder,
+            program=program,
+            channel=_channel(actor, channel),
+            bank_name=bank_name,
+            bank_account=bank_account,
+            now=now,
+        )
+    return await get_application(actor, application_id, now=now)
+
+
+async def submit(
+    actor: Actor,
+    *,
+    elder: elder_records.ElderView,
+    program: ProgramView,
+    channel: str,
+    bank_name: str = "",
+    bank_account: str = "",
+    now: datetime,
+) -> int:
+    """Insert a submitted application inside the caller's transaction; 409 when one is open
+    or an entitlement is live (the partial unique indexes stand behind these checks)."""
+    if (
+        await Application.exists()
+        .where(
+            (Application.elder == elder.id)
+            & (Application.program == program.id)
+            & Application.status.is_in(list(domain.OPEN))
+        )
+        .run()
+    ):
+        raise Conflict(N_("This elder already has an open application for this program."))
+    if await entitlements.has_live(elder.id, program.id):
+        raise Conflict(N_("This elder already receives this program."))
+    today = local_today(now)
+    application = Application(
+        elder=elder.id,
+        program=program.id,
+        status=domain.SUBMITTED,
+        region_code=elder.region_code,
+        age=elder.age,
+        channel=channel,
+        submitted_by=actor.id,
+        bank_name=bank_name,
+        bank_account=bank_account,
+        submitted_at=now,
+        due_on=deadline(today),
+        created_at=now,
+        updated_at=now,
+    )
+    await application.save().run()
+    await (
+        Outreach.update({Outreach.status: "applied", Outreach.application: application.id})
+        .where(
+            (Outreach.elder == elder.id)
+            & (Outreach.program == program.id)
+            & (Outreach.status == "open")
+        )
+        .run()
+    )
+    await _step(application.id, actor, "submit", "", now)
+    await audit.record(
+        actor,
+        "application.submit",
+        entity="application",
+        entity_id=application.id,
+        detail=f"{program.code} {channel}",
+        now=now,
+    )
+    for user_id in await accounts.users_with_role(
+        "community_staff", region_covering=elder.region_code
+    ):
+        await notify(
+            user_id,
+            "application.submitted",
+            N_("A new application for {program} is waiting for review (application {id})."),
+            dedupe_key=f"application.submitted:{application.id}:{now.isoformat()}:{user_id}",
+            link=f"/subsidies/applications/{application.id}",
+            now=now,
+            program=program.name,
+            id=application.id,
+        )
+    return application.id
+
+
+async def _step(application_id: int, actor: Actor, decision: str, comment: str, now: datetime):
+    await ApplicationStep.insert(
+        ApplicationStep(
+            application=application_id,
+            decision=decision,
+            actor_id=actor.id,
+            role=actor.main_role,
+            comment=comment,
+            at=now,
+        )
+    ).run()
+
+
+async def load(actor: Actor, application_id: int, *, lock: bool = False) -> dict[str, Any]:
+    query = Application.select().where(Application.id == application_id)
+    if lock and not is_sqlite():
+        query = query.lock_rows()
+    row = await query.first().run()
+    if (
+        row is None
+        or not (actor.is_staff or actor.has_role("resident", "family"))
+        or not await elder_records.acts_for(actor, row["elder"])
+    ):
+        raise NotFound(N_("No such application."))
+    return row
+
+
+async def decide(
+    actor: Actor,
+    application_id: int,
+    *,
+    decision: str,
+    comment: str = "",
+    now: datetime | None = None,
+) -> ApplicationView:
+    """One review step. Role first (403), then visibility (404), the body (422), the state (409)."""
+    now = now or datetime.now(UTC)
+    if not actor.is_staff:
+        raise Forbidden(N_("Only community staff and bureau officers review applications."))
+    await load(actor, application_id)
+    comment = (comment or "").strip()
+    if decision in domain.RULES and not set(domain.RULES[decision].roles).intersection(actor.roles):
+        raise Forbidden(N_("Your role cannot make this decision."))
+    if decision in ("return", "reject") and not comment:
+        raise Invalid("comment", N_("Say what is missing or why, so the family knows what to do."))
+    if len(comment) > 1000:
+        raise Invalid("comment", N_("A comment can be at most 1000 characters."))
+    async with write_transaction():
+        row = await load(actor, application_id, lock=True)
+        passes = (
+            await ApplicationStep.select(ApplicationStep.actor_id)
+            .where(
+                (ApplicationStep.application == application_id)
+                & (ApplicationStep.decision == "pass")
+            )
+            .order_by(ApplicationStep.id, ascending=False)
+            .first()
+            .run()
+        )
+        target = domain.next_status(
+            decision,
+            row["status"],
+            actor.roles,
+            actor_id=actor.id,
+            first_reviewer=passes["actor_id"] if passes else None,
+        )
+        await (
+            Application.update(
+                {
+                    Application.status: target,
+                    Application.updated_at: now,
+                    **({Application.decided_at: now} if target in ("approved", "rejected") else {}),
+                }
+            )
+            .where(Application.id == application_id)
+            .run()
+        )
+        await _step(application_id, actor, decision, comment, now)
+        await audit.record(
+            actor,
+            f"application.{decision}",
+            entity="application",
+            entity_id=application_id,
+            detail=comment[:200],
+            now=now,
+        )
+        program = await programs.program_by_id(row["program"])
+        if target == domain.APPROVED:
+            await entitlements.grant(actor, row, program, now=now)
+        await _tell_applicant(row, program, target, comment, now)
+    return await get_application(actor, application_id, now=now)
+
+
+_NEWS = {
+    domain.ACCEPTED: N_("Your application for {program} has been received by community staff."),
+    domain.REVIEWED: N_("Your application for {program} passed the first review."),
+    domain.APPROVED: N_("Your application for {program} is approved. Payments start next month."),
+    domain.REJECTED: N_("Your application for {program} was not approved: {comment}"),
+    domain.RETURNED: N_("Your application for {program} needs a correction: {comment}"),
+}
+
+
+async def _tell_applicant(
+    row: dict[str, Any], program: ProgramView, status: str, comment: str, now: datetime
+) -> None:
+    recipients = {row["submitted_by"], *await elder_records.linked_user_ids(row["elder"])}
+    for user_id in recipients:
+        await notify(
+            user_id,
+            f"application.{status}",
+            _NEWS[status],
+            dedupe_key=f"application:{row['id']}:{status}:{now.isoformat()}:{user_id}",
+            link=f"/subsidies/applications/{row['id']}",
+            now=now,
+            program=program.name,
+            comment=comment,
+        )
+
+
+async def resubmit(
+    actor: Actor, application_id: int, *, comment: str = "", now: datetime | None = None
+) -> ApplicationView:
+    """After a return (补正): the elder's side or staff send it back, and the clock restarts."""
+    now = now or datetime.now(UTC)
+    async with write_transaction():
+        row = await load(actor, application_id, lock=True)
+        if row["status"] != domain.RETURNED:
+            raise Conflict(N_("Only an application returned for correction can be sent again."))
+        await (
+            Application.update(
+                {
+                    Application.status: domain.SUBMITTED,
+                    Application.due_on: deadline(local_today(now)),
+                    Application.updated_at: now,
+                }
+            )
+            .where(Application.id == application_id)
+            .run()
+        )
+        await _step(application_id, actor, "resubmit", (comment or "").strip()[:1000], now)
+        await audit.record(
+            actor, "application.resubmit", entity="application", entity_id=application_id, now=now
+        )
+    return await get_application(actor, application_id, now=now)
+
+
+async def get_application(
+    actor: Actor, application_id: int, *, now: datetime | None = None
+) -> ApplicationView:
+    row = await load(actor, application_id)
+    return (await _views([row], now or datetime.now(UTC)))[0]
+
+
+async def _views(rows: list[dict[str, Any]], now: datetime) -> list[ApplicationView]:
+    if not rows:
+        return []
+    ids = [row["id"] for row in rows]
+    steps: dict[int, list[StepView]] = {}
+    for step in (
+        await ApplicationStep.select()
+        .where(ApplicationStep.application.is_in(ids))
+        .order_by(ApplicationStep.id)
+        .run()
+    ):
+        steps.setdefault(step["application"], []).append(
+            StepView(step["decision"], step["actor_id"], step["role"], step["comment"], step["at"])
+        )
+    documents: dict[int, list[DocumentInfo]] = {}
+    for doc in (
+        await ApplicationDocument.select(
+            ApplicationDocument.id,
+            ApplicationDocument.application,
+            ApplicationDocument.kind,
+            ApplicationDocument.filename,
+            ApplicationDocument.content_type,
+            ApplicationDocument.size,
+            ApplicationDocument.uploaded_at,
+        )
+        .where(ApplicationDocument.application.is_in(ids))
+        .order_by(ApplicationDocument.id)
+        .run()
+    ):
+        documents.setdefault(doc["application"], []).append(
+            DocumentInfo(
+                doc["id"],
+                doc["kind"],
+                doc["filename"],
+                doc["content_type"],
+                doc["size"],
+                doc["uploaded_at"],
+            )
+        )
+    by_id = await programs.programs_by_id()
+    elders = await elder_records.elders_by_id([row["elder"] for row in rows], now=now)
+    today = local_today(now)
+    return [
+        ApplicationView(
+            id=row["id"],
+            elder_id=row["elder"],
+            elder_name=elders[row["elder"]].name,
+            program_code=by_id[row["program"]].code,
+            program_name=by_id[row["program"]].name,
+            status=row["status"],
+            channel=row["channel"],
+            age=row["age"],
+            region_code=row["region_code"],
+            submitted_at=row["submitted_at"],
+            due_on=row["due_on"],
+            overdue=domain.is_overdue(row["status"], row["due_on"], today),
+            waiting_days=(today - local_today(row["submitted_at"])).days,
+            steps=steps.get(row["id"], []),
+            documents=documents.get(row["id"], []),
+        )
+        for row in rows
+    ]
+
+
+async def list_applications(
+    actor: Actor,
+    *,
+    status: str | None = None,
+    region_code: str | None = None,
+    min_age: int | None = None,
+    max_age: int | None = None,
+    overdue_only: bool = False,
+    elder_id: int | None = None,
+    limit: int = 50,
+    offset: int = 0,
+    now: datetime | None = None,
+) -> tuple[list[ApplicationView], int]:
+    """Staff: their region's queue, overdue first (earliest deadline first). Others: the
+    applications of the elders they act for."""
+    now = now or datetime.now(UTC)
+    if status is not None and status not in (*domain.OPEN, domain.APPROVED, domain.REJECTED):
+        raise Invalid("status", N_("Unknown status {status}."), status=status)
+    if actor.is_staff:
+        where = Application.region_code.like(f"{region_prefix(actor.region_code or '')}%")
+        if region_code:
+            where = where & Application.region_code.like(f"{region_prefix(region_code)}%")
+    else:
+        mine = await elder_records.account_elder_ids(actor.id)
+        if not mine:
+            return [], 0
+        where = Application.elder.is_in(mine)
+    if elder_id is not None:
+        where = where & (Application.elder == elder_id)
+    if status:
+        where = where & (Application.status == status)
+    if min_age is not None:
+        where = where & (Application.age >= min_age)
+    if max_age is not None:
+        where = where & (Application.age <= max_age)
+    if overdue_only:
+        where = (
+            where
+            & Application.status.is_in(list(domain.IN_REVIEW))
+            & (Application.due_on < local_today(now))
+        )
+    total = await Application.count().where(where).run()
+    query = Application.select().where(where)
+    if actor.is_staff:
+        query = query.order_by(Application.due_on).order_by(Application.id)
+    else:
+        query = query.order_by(Application.id, ascending=False)
+    rows = await query.limit(limit).offset(offset).run()
+    return await _views(rows, now), total

@@ -1,0 +1,53 @@
+"""The age_bands sweep: keep each entitlement's shown amount at its band for the current
+month, and tell the family when a birthday raised it. Payments never depend on this sweep
+having run: the monthly run works the band out per month itself (payments.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from eldercare.accounts import elders as elder_records
+from eldercare.accounts.service import local_today
+from eldercare.db import fetch, write_transaction
+from eldercare.errors import N_
+from eldercare.notifications.service import notify
+from eldercare.subsidies import domain
+
+_AGE = "({year} - e.birth_year - (CASE WHEN {mmdd} < e.birth_mmdd THEN 1 ELSE 0 END))"
+
+
+async def age_bands(at: datetime) -> int:
+    month = domain.month_of(local_today(at))
+    ref = domain.reference_day(month)
+    age = _AGE.format(year=int(ref.year), mmdd=int(ref.month * 100 + ref.day))
+    band_amount = (
+        "(SELECT b.amount_fen FROM subsidy_band b WHERE b.program = e.program "
+        f"AND b.min_age <= {age} AND (b.max_age IS NULL OR b.max_age >= {age}))"
+    )
+    async with write_transaction():
+        changed = await fetch(
+            f"SELECT e.id, e.elder, e.amount_fen AS old, {band_amount} AS new "
+            "FROM subsidy_entitlement e WHERE e.status IN ('active', 'suspended') "
+            "AND e.amount_month < {}",
+            month,
+        )
+        await fetch(
+            f"UPDATE subsidy_entitlement AS e SET amount_fen = COALESCE({band_amount}, amount_fen), "
+            "amount_month = {} WHERE status IN ('active', 'suspended') AND amount_month < {}",
+            month,
+            month,
+        )
+        raised = [row for row in changed if row["new"] is not None and row["new"] != row["old"]]
+        for row in raised:
+            for user_id in await elder_records.linked_user_ids(row["elder"]):
+                await notify(
+                    user_id,
+                    "entitlement.raised",
+                    N_("From {month} the allowance is {amount} a month."),
+                    dedupe_key=f"entitlement.raised:{row['id']}:{month}:{user_id}",
+                    link="/subsidies",
+                    now=at,
+                    month=domain.month_text(month),
+                    amount=f"¥{row['new'] // 100}.{row['new'] % 100:02d}",
+                )
+    return len(raised)

@@ -1,0 +1,5 @@
+"""HTML pages of the subsidies (being written)."""
+
+from __future__ import annotations
+
+PAGES: list = []
