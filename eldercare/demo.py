@@ -14,6 +14,7 @@ from eldercare.catalog import demo as catalog_demo
 from eldercare.geo import service as geo
 from eldercare.institutions import demo as institutions_demo
 from eldercare.providers import demo as providers_demo
+from eldercare.subsidies import demo as subsidies_demo
 
 
 async def _ensure_user(account: dict) -> Actor:
@@ -89,7 +90,7 @@ async def load_demo(now: datetime | None = None) -> dict[str, int]:
         created += 1
     result = {"accounts": len(accounts), "elders_created": created}
     # The menu first: providers price their offerings under its caps.
-    for feature in (catalog_demo, institutions_demo, providers_demo, series_demo):
+    for feature in (catalog_demo, institutions_demo, providers_demo, series_demo, subsidies_demo):
         result.update(await feature.load_demo(now))
     return result
 
