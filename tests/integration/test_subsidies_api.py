@@ -377,3 +377,31 @@ async def test_confirming_an_annual_review_by_the_right_side(client, make_person
         f"{API}/entitlements", headers=world.family.headers, params={"elder_id": elder}
     )
     assert found.json()["items"][0]["next_review_due"] == "2027-11-20"
+
+
+async def test_staff_record_low_income_which_a_program_may_require(client, make_person):
+    world = await build_world(make_person)
+    elder = await add_elder(client, world.family, birth=date(1940, 5, 1))
+    from tests.integration.subsidies_support import make_program
+
+    await make_program(world.officer, "dibao-butie", requires_low_income=True)
+    refused = await client.post(
+        f"{API}/applications",
+        headers=world.family.headers,
+        json={"elder_id": elder, "program_code": "dibao-butie"},
+    )
+    assert refused.status_code == 422 and keys(refused) == ["elder_id"]
+    by_family = await client.patch(
+        f"/api/v1/elders/{elder}", headers=world.family.headers, json={"low_income": True}
+    )
+    assert by_family.status_code == 403
+    by_staff = await client.patch(
+        f"/api/v1/elders/{elder}", headers=world.staff.headers, json={"low_income": True}
+    )
+    assert by_staff.status_code == 200 and by_staff.json()["low_income"] is True
+    accepted = await client.post(
+        f"{API}/applications",
+        headers=world.family.headers,
+        json={"elder_id": elder, "program_code": "dibao-butie"},
+    )
+    assert accepted.status_code == 201
