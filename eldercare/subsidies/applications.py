@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from piccolo.query import OrderByRaw
+
 from eldercare.accounts import elders as elder_records
 from eldercare.accounts import service as accounts
 from eldercare.accounts.service import local_today
@@ -461,7 +463,7 @@ async def list_applications(
     """Staff: their region's queue, overdue first (earliest deadline first). Others: the
     applications of the elders they act for."""
     now = now or datetime.now(UTC)
-    if status is not None and status not in (*domain.OPEN, domain.APPROVED, domain.REJECTED):
+    if status is not None and status not in (*domain.OPEN, domain.APPROVED, domain.REJECTED, "open"):
         raise Invalid("status", N_("Unknown status {status}."), status=status)
     if actor.is_staff:
         where = Application.region_code.like(f"{region_prefix(actor.region_code or '')}%")
@@ -474,7 +476,9 @@ async def list_applications(
         where = Application.elder.is_in(mine)
     if elder_id is not None:
         where = where & (Application.elder == elder_id)
-    if status:
+    if status == "open":  # everything still waiting for someone
+        where = where & Application.status.is_in(list(domain.OPEN))
+    elif status:
         where = where & (Application.status == status)
     if min_age is not None:
         where = where & (Application.age >= min_age)
@@ -488,8 +492,11 @@ async def list_applications(
         )
     total = await Application.count().where(where).run()
     query = Application.select().where(where)
-    if actor.is_staff:
-        query = query.order_by(Application.due_on).order_by(Application.id)
+    if actor.is_staff:  # open cases first, the earliest deadline (so the overdue) first
+        open_first = OrderByRaw(
+            "CASE WHEN status IN ('submitted', 'accepted', 'reviewed') THEN 0 ELSE 1 END"
+        )
+        query = query.order_by(open_first).order_by(Application.due_on).order_by(Application.id)
     else:
         query = query.order_by(Application.id, ascending=False)
     rows = await query.limit(limit).offset(offset).run()

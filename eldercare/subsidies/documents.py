@@ -5,9 +5,9 @@ read the application."""
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import quote
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from urllib.parse import quote
 
 from eldercare.actor import Actor
 from eldercare.audit import service as audit

@@ -255,10 +255,7 @@ def next_status(
     if not set(rule.roles).intersection(roles):
         raise Forbidden(N_("Your role cannot make this decision."))
     if status not in rule.sources:
-        raise Conflict(
-            N_("This application is {status}; it cannot be given that decision now."),
-            status=status,
-        )
+        raise Conflict(N_("This application cannot be given that decision at this stage."))
     if decision == "approve" and first_reviewer == actor_id:
         raise Forbidden(N_("The first reviewer cannot also approve the application."))
     return rule.target

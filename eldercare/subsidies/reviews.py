@@ -293,7 +293,7 @@ async def confirm(
     if method == "online" and actor.is_staff:
         raise Forbidden(N_("Staff confirm after a home visit or a phone call."))
     if not await _confirm(actor, row, method, at=now, now=now):
-        raise Conflict(N_("This annual review is already {status}."), status=row["status"])
+        raise Conflict(N_("This annual review is already done."))
     return _view(await AnnualReview.select().where(AnnualReview.id == review_id).first().run())
 
 
@@ -312,16 +312,9 @@ async def list_reviews(
             raise NotFound(N_("No such elder."))
         where = AnnualReview.elder == elder_id
     elif actor.is_staff:
-        ids = [
-            row["id"]
-            for row in await fetch(
-                "SELECT id FROM subsidy_entitlement WHERE region_code LIKE {}",
-                f"{region_prefix(actor.region_code or '')}%",
-            )
-        ]
-        if not ids:
-            return [], 0
-        where = AnnualReview.entitlement.is_in(ids)
+        where = AnnualReview.entitlement.region_code.like(
+            f"{region_prefix(actor.region_code or '')}%"
+        )
     else:
         mine = await elder_records.account_elder_ids(actor.id)
         if not mine:
