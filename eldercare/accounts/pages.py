@@ -230,6 +230,7 @@ class ElderPages(Controller):
             "needs": elder.needs,
             "lat": "" if elder.location_source == "region_centroid" else elder.lat,
             "lon": "" if elder.location_source == "region_centroid" else elder.lon,
+            "conditions": [c for c in ("low_income", "disability") if getattr(elder, c)],
         }
         return await self._form_page(
             request,
@@ -259,6 +260,12 @@ class ElderPages(Controller):
             "phone"
         ):  # the form never shows the full number; keep it unless retyped
             changes.pop("phone")
+        if actor.is_staff:
+            form["conditions"] = raw.getall("conditions", [])
+            changes.update(
+                low_income="low_income" in form["conditions"],
+                disability="disability" in form["conditions"],
+            )
         try:
             lat, lon = _coordinates(form)
             if lat is not None or lon is not None:

@@ -405,3 +405,30 @@ async def test_staff_record_low_income_which_a_program_may_require(client, make_
         json={"elder_id": elder, "program_code": "dibao-butie"},
     )
     assert accepted.status_code == 201
+
+
+async def test_staff_tick_low_income_on_the_elders_page_and_the_record_shows_it(
+    client_factory, make_person
+):
+    from tests.integration.conftest import csrf_token, sign_in_page
+
+    async with client_factory() as client:
+        world = await build_world(make_person)
+        elder = await add_elder(client, world.family, birth=date(1940, 5, 1))
+        await sign_in_page(client, world.staff.phone)
+        token = await csrf_token(client, f"/elders/{elder}/edit")
+        saved = await client.post(
+            f"/elders/{elder}/edit",
+            data={
+                "_csrf_token": token,
+                "name": "王桂兰",
+                "address": "船山区南津路街道滨江社区 5 栋",
+                "region_code": "510903001001",
+                "conditions": ["low_income"],
+            },
+        )
+        assert saved.status_code in (302, 303), saved.text
+        shown = await client.get(f"/elders/{elder}")
+        assert "低保/低收入" in shown.text
+        row = (await fetch("SELECT low_income, disability FROM elder WHERE id = {}", elder))[0]
+        assert (bool(row["low_income"]), bool(row["disability"])) == (True, False)
