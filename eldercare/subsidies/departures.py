@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from eldercare.accounts import elders as elder_records
+from eldercare.accounts.service import local_today
 from eldercare.actor import Actor
 from eldercare.audit import service as audit
 from eldercare.db import write_transaction
@@ -34,7 +35,7 @@ async def close_elder(
     await elder_records.ensure_visible(actor, elder_id)
     if reason not in REASONS:
         raise Invalid("reason", N_("Choose death or moved_out."))
-    if on > now.date():
+    if on > local_today(now):
         raise Invalid("date", N_("The date cannot be in the future."))
     text = f"{reason}: {comment.strip()}" if comment.strip() else reason
     last_month = domain.month_of(on)

@@ -71,8 +71,9 @@ async def _invite(row: dict, program: programs.ProgramView, at: datetime) -> int
             application_id = await applications.submit(
                 SYSTEM, elder=elder, program=program, channel="discovered", now=at
             )
+            # Still open: staff confirm the pre-filled application from the outreach list.
             await (
-                Outreach.update({Outreach.application: application_id})
+                Outreach.update({Outreach.application: application_id, Outreach.status: "open"})
                 .where(Outreach.id == added[0]["id"])
                 .run()
             )

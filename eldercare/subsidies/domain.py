@@ -39,9 +39,10 @@ def check_bands(bands: list[Band]) -> list[Band]:
     if not bands:
         raise Invalid("bands", N_("Give at least one age band."))
     problems: list[FieldProblem] = []
-    ordered = sorted(bands, key=lambda b: b.min_age)
-    for i, band in enumerate(ordered):
-        key = f"bands[{i}]"
+    # Problems are named by each band's place in the request, whatever its age order.
+    ordered = sorted(enumerate(bands), key=lambda pair: pair[1].min_age)
+    for i, (place, band) in enumerate(ordered):
+        key = f"bands[{place}]"
         if not 0 <= band.min_age <= 150:
             problems.append(FieldProblem(f"{key}.min_age", N_("An age must be between 0 and 150.")))
         if band.max_age is not None and band.max_age < band.min_age:
@@ -53,7 +54,7 @@ def check_bands(bands: list[Band]) -> list[Band]:
                 FieldProblem(f"{key}.amount_fen", N_("The amount must be more than zero."))
             )
         if i + 1 < len(ordered):
-            following = ordered[i + 1]
+            following_place, following = ordered[i + 1]
             if band.max_age is None:
                 problems.append(
                     FieldProblem(f"{key}.max_age", N_("Only the last band may have no upper age."))
@@ -61,7 +62,7 @@ def check_bands(bands: list[Band]) -> list[Band]:
             elif following.min_age <= band.max_age:
                 problems.append(
                     FieldProblem(
-                        f"bands[{i + 1}].min_age",
+                        f"bands[{following_place}].min_age",
                         N_("The bands overlap at age {age}."),
                         {"age": following.min_age},
                     )
@@ -69,14 +70,14 @@ def check_bands(bands: list[Band]) -> list[Band]:
             elif following.min_age > band.max_age + 1:
                 problems.append(
                     FieldProblem(
-                        f"bands[{i + 1}].min_age",
+                        f"bands[{following_place}].min_age",
                         N_("Ages {start} to {end} are in no band."),
                         {"start": band.max_age + 1, "end": following.min_age - 1},
                     )
                 )
     if problems:
         raise Invalid.many(problems)
-    return ordered
+    return [band for _, band in ordered]
 
 
 def band_for(bands: Iterable[Band], age: int) -> Band | None:

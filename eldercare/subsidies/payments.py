@@ -20,7 +20,7 @@ from eldercare.accounts.service import local_today
 from eldercare.actor import Actor
 from eldercare.audit import service as audit
 from eldercare.db import fetch, write_transaction
-from eldercare.errors import N_, FieldProblem, Forbidden, Invalid
+from eldercare.errors import N_, FieldProblem, Forbidden, Invalid, NotFound
 from eldercare.geo.domain import region_prefix
 from eldercare.subsidies import domain, entitlements
 from eldercare.subsidies.tables import Payment
@@ -214,6 +214,14 @@ async def export_batch(
     now = now or datetime.now(UTC)
     prefix = _officer(actor)
     async with write_transaction():
+        if batch is not None and not await fetch(
+            "SELECT 1 AS found FROM subsidy_payment p "
+            "JOIN subsidy_entitlement e ON e.id = p.entitlement "
+            "WHERE p.batch = {} AND e.region_code LIKE {} LIMIT 1",
+            batch,
+            f"{prefix}%",
+        ):
+            raise NotFound(N_("There is no payment batch {batch}."), batch=batch)
         if batch is None:
             taken = await fetch(
                 "SELECT COUNT(DISTINCT batch) AS n FROM subsidy_payment WHERE batch LIKE {}",
@@ -274,14 +282,19 @@ async def record_returns(actor: Actor, text: str, *, now: datetime | None = None
     every line checked first, then all applied in one transaction, or none."""
     now = now or datetime.now(UTC)
     prefix = _officer(actor)
-    lines = [row for row in csv.reader(io.StringIO(text.strip())) if any(c.strip() for c in row)]
-    if lines and lines[0] and lines[0][0].strip().lower() == "payment_id":
-        lines = lines[1:]
-    if not lines:
+    rows = [
+        (number, row)
+        for number, row in enumerate(csv.reader(io.StringIO(text.strip())), start=1)
+        if any(cell.strip() for cell in row)
+    ]
+    if rows and rows[0][1] and rows[0][1][0].strip().lower() == "payment_id":
+        rows = rows[1:]  # the header; line numbers stay those of the file
+    if not rows:
         raise Invalid("file", N_("The return file has no rows."))
     problems: list[FieldProblem] = []
     results: dict[int, tuple[str, str]] = {}
-    for number, row in enumerate(lines, start=1):
+    lines: dict[int, int] = {}
+    for number, row in rows:
         try:
             payment_id, result = int(row[0]), row[1].strip().lower()
         except (ValueError, IndexError):
@@ -297,6 +310,7 @@ async def record_returns(actor: Actor, text: str, *, now: datetime | None = None
             )
             continue
         results[payment_id] = (result, (row[2] if len(row) > 2 else "").strip()[:200])
+        lines[payment_id] = number
     async with write_transaction():
         if results:
             id_list = ", ".join(str(int(i)) for i in results)
@@ -315,8 +329,8 @@ async def record_returns(actor: Actor, text: str, *, now: datetime | None = None
                     problems.append(
                         FieldProblem(
                             "file",
-                            N_("Payment {id} is not waiting for the bank's answer."),
-                            {"id": payment_id},
+                            N_("Line {line}: payment {id} is not waiting for the bank's answer."),
+                            {"line": lines[payment_id], "id": payment_id},
                         )
                     )
         if problems:
