@@ -31,6 +31,7 @@ from eldercare.booking.series_api import SeriesController
 from eldercare.booking.series_pages import SeriesPages
 from eldercare.subsidies.api import CONTROLLERS as SUBSIDY_CONTROLLERS
 from eldercare.subsidies.bureau_pages import PAGES as SUBSIDY_BUREAU_PAGES
+from eldercare.subsidies.entitlement_pages import PAGES as ENTITLEMENT_PAGES
 from eldercare.subsidies.pages import PAGES as SUBSIDY_PAGES
 from eldercare.catalog.api import CatalogController
 from eldercare.catalog.pages import BureauCatalogPages, MenuPages
@@ -114,6 +115,7 @@ def create_app(*, scheduler: bool | None = None) -> Litestar:
             SeriesPages,
             *SUBSIDY_PAGES,
             *SUBSIDY_BUREAU_PAGES,
+            *ENTITLEMENT_PAGES,
             create_static_files_router(
                 path="/static", directories=[STATIC], include_in_schema=False
             ),
