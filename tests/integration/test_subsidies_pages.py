@@ -323,7 +323,7 @@ async def test_the_queue_filters_and_shows_late_applications_first(
     ids = {}
     for name, sent in (
         ("新来的", now),
-        ("九十六", now - timedelta(days=2)),
+        ("九十六", now - timedelta(days=10)),  # a due date clearly between the other two
         ("等久了", now - timedelta(days=60)),
     ):
         made = await applications.apply(
