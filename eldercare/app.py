@@ -33,6 +33,7 @@ from eldercare.subsidies.api import CONTROLLERS as SUBSIDY_CONTROLLERS
 from eldercare.subsidies.bureau_pages import PAGES as SUBSIDY_BUREAU_PAGES
 from eldercare.subsidies.entitlement_pages import PAGES as ENTITLEMENT_PAGES
 from eldercare.subsidies.staff_pages import PAGES as SUBSIDY_STAFF_PAGES
+from eldercare.reports.pages import PAGES as REPORT_PAGES
 from eldercare.subsidies.pages import PAGES as SUBSIDY_PAGES
 from eldercare.catalog.api import CatalogController
 from eldercare.catalog.pages import BureauCatalogPages, MenuPages
@@ -118,6 +119,7 @@ def create_app(*, scheduler: bool | None = None) -> Litestar:
             *SUBSIDY_BUREAU_PAGES,
             *ENTITLEMENT_PAGES,
             *SUBSIDY_STAFF_PAGES,
+            *REPORT_PAGES,
             create_static_files_router(
                 path="/static", directories=[STATIC], include_in_schema=False
             ),

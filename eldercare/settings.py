@@ -36,6 +36,7 @@ class Settings:
     max_ahead_days: int
     offer_minutes: int
     free_cancel_minutes: int
+    withdraw_minutes: int
     check_in_early_minutes: int
     geofence_m: int
     travel_buffer_minutes: int
@@ -83,6 +84,7 @@ def get_settings() -> Settings:
         max_ahead_days=_int("ELDERCARE_MAX_AHEAD_DAYS", 90),
         offer_minutes=_int("ELDERCARE_OFFER_MINUTES", 30),
         free_cancel_minutes=_int("ELDERCARE_FREE_CANCEL_MINUTES", 120),
+        withdraw_minutes=_int("ELDERCARE_WITHDRAW_MINUTES", 10),
         check_in_early_minutes=_int("ELDERCARE_CHECK_IN_EARLY_MINUTES", 60),
         geofence_m=_int("ELDERCARE_GEOFENCE_M", 300),
         travel_buffer_minutes=_int("ELDERCARE_TRAVEL_BUFFER_MINUTES", 30),

@@ -109,6 +109,11 @@ class BookingController(Controller):
     ) -> BookingOut:
         return BookingOut.of(await visits.cancel(actor, booking_id, data.reason))
 
+    @post("/{booking_id:int}/withdraw", status_code=200)
+    async def withdraw(self, actor: CurrentActor, booking_id: FromPath[int]) -> BookingOut:
+        """Within minutes of booking: taken back as if never made (409 later: cancel instead)."""
+        return BookingOut.of(await visits.withdraw(actor, booking_id))
+
     @post(
         "/{booking_id:int}/check-in", status_code=200, guards=[roles("caregiver", "provider_admin")]
     )

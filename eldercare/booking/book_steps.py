@@ -79,7 +79,6 @@ async def render_steps(
         "errors": errors,
         "form": form or {},
         "is_staff": actor.is_staff,
-        **forms.helpers(request),
     }
     elder, elders = await _elder(actor, choice)
     if elder is None:

@@ -1,16 +1,13 @@
-"""What the booking pages need besides the services: reading forms, placing errors beside
-their fields, and saying times the way people here say them ("周二 12月3日 上午9:00").
-
-Times are stored in UTC and always shown in the platform's zone (Asia/Shanghai).
+"""What the booking pages need besides the services: reading forms and placing errors beside
+their fields. Dates and times are shown by the shared helpers of every page (``day``,
+``moment``, ``clock`` in eldercare/web/templating.py), in the platform's zone.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from babel import Locale
-from babel.dates import format_date, format_time
 from litestar import Request
 
 from eldercare.booking.views import zone
@@ -18,47 +15,9 @@ from eldercare.errors import N_, DomainError, FieldProblem, Invalid
 from eldercare.web.i18n import translate
 from eldercare.web.locale import request_locale
 
-_PATTERNS = {
-    # locale: (short day, long day, time)
-    "zh_CN": ("EEE M月d日", "M月d日 EEEE", "Bh:mm"),  # B: 上午 / 中午 / 下午 / 晚上
-    "en": ("EEE d MMM", "EEEE d MMMM", "h:mm a"),
-}
-
-
-def _patterns(locale: str) -> tuple[str, str, str]:
-    return _PATTERNS.get(locale, _PATTERNS["en"])
-
 
 def local(moment: datetime) -> datetime:
     return moment.astimezone(zone())
-
-
-def day_label(value: date | datetime, locale: str) -> str:
-    """ "周二 12月3日" / "Tue 3 Dec"."""
-    day = local(value).date() if isinstance(value, datetime) else value
-    return format_date(day, _patterns(locale)[0], locale=Locale.parse(locale))
-
-
-def long_day(value: datetime, locale: str) -> str:
-    """ "12月3日 星期二" / "Tuesday 3 December"."""
-    return format_date(local(value).date(), _patterns(locale)[1], locale=Locale.parse(locale))
-
-
-def clock(value: datetime, locale: str) -> str:
-    """ "上午9:00", "中午12:00" or "9:00 AM", in the platform's zone."""
-    return format_time(local(value), _patterns(locale)[2], locale=Locale.parse(locale))
-
-
-def helpers(request: Request) -> dict[str, Any]:
-    """Template helpers bound to the reader's language."""
-    locale = request_locale(request)
-    return {
-        "day_label": lambda value: day_label(value, locale),
-        "long_day": lambda value: long_day(value, locale),
-        "clock": lambda value: clock(value, locale),
-        "when": lambda value: f"{day_label(value, locale)} {clock(value, locale)}",
-        "iso": lambda value: local(value).isoformat(),
-    }
 
 
 async def form_dict(request: Request) -> dict[str, Any]:

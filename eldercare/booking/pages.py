@@ -1,5 +1,6 @@
-"""HTML pages of booking: the three-step /book, my bookings, a booking, the job board, a
-caregiver's visits and the bureau's complaint queue.
+"""HTML pages of booking: the three-step /book, my bookings, a booking (withdrawn within
+minutes of booking after one question in words), the job board, a caregiver's visits and the
+bureau's complaint queue.
 
 Thin: each handler reads the request, calls the booking services and renders. The steps of
 /book are worked out in book_steps.py; their state travels in the query string and hidden
@@ -20,6 +21,7 @@ from eldercare.booking import complaints, domain, forms, service, views, visits
 from eldercare.booking.book_steps import BOOK_FIELDS, Choice, render_steps, week_in_range
 from eldercare.booking.policy import current_policy
 from eldercare.errors import N_, DomainError, NotFound
+from eldercare.settings import get_settings
 from eldercare.web.auth import current_actor, roles, signed_in
 from eldercare.web.pagination import MAX_LIMIT
 from eldercare.web.templating import render
@@ -110,14 +112,20 @@ async def _detail(
         ]
     elder_side = domain.ELDER_SIDE in booking.sides
     finished = booking.status in (domain.COMPLETED, domain.NO_SHOW)
+    card = await views.card(booking)
+    can_withdraw = visits.may_withdraw(booking, card.created_at, now)
+    confirming = context.pop("confirm", "") == "withdraw" and can_withdraw
     for key, default in (("form", {}), ("done", ""), ("failed", "")):
         context.setdefault(key, default)
     return render(
         request,
-        "booking/detail.html",
+        "booking/withdraw.html" if confirming else "booking/detail.html",
         status_code=status_code,
-        card=await views.card(booking),
+        card=card,
         b=booking,
+        can_withdraw=can_withdraw,
+        withdraw_until=visits.withdraw_until(card.created_at) if can_withdraw else None,
+        withdraw_minutes=get_settings().withdraw_minutes,
         caregivers=caregivers,
         steps=await views.timeline(booking.id),
         elder_side=elder_side,
@@ -131,7 +139,6 @@ async def _detail(
         and booking.confirmed_at is None,
         can_rate=elder_side and booking.status == domain.COMPLETED and booking.stars is None,
         can_complain=elder_side and finished,
-        **forms.helpers(request),
         **context,
     )
 
@@ -141,6 +148,8 @@ async def _run(actor: Actor, booking_id: int, action: str, form: dict[str, Any])
     reason = forms.text(form, "reason")
     if action in ("cancel", "give-back"):
         await visits.cancel(actor, booking_id, reason)
+    elif action == "withdraw":
+        await visits.withdraw(actor, booking_id)
     elif action == "accept":
         caregiver = forms.required_int(form, "caregiver_id", N_("Please choose a caregiver."))
         await visits.accept(actor, booking_id, caregiver)
@@ -185,14 +194,20 @@ class BookingPages(Controller):
             past=past,
             total=total,
             can_book=actor.has_role(*BOOKERS),
-            **forms.helpers(request),
         )
 
     @get("/{booking_id:int}")
     async def detail(
-        self, request: Request, booking_id: FromPath[int], done: FromQuery[str] = ""
+        self,
+        request: Request,
+        booking_id: FromPath[int],
+        done: FromQuery[str] = "",
+        confirm: FromQuery[str] = "",
     ) -> Template:
-        return await _detail(request, current_actor(request), booking_id, done=done[:20])
+        """The booking; ``?confirm=withdraw`` asks, in words, before withdrawing it."""
+        return await _detail(
+            request, current_actor(request), booking_id, done=done[:20], confirm=confirm[:20]
+        )
 
     @post("/{booking_id:int}/{action:str}")
     async def act(
@@ -251,7 +266,6 @@ class JobPages(Controller):
             jobs=await views.compose(items),
             total=total,
             caregivers=caregivers,
-            **forms.helpers(request),
             **context,
         )
 
@@ -294,9 +308,7 @@ class VisitPages(Controller):
     @get("/")
     async def schedule(self, request: Request) -> Template:
         today, week = await views.caregiver_schedule(current_actor(request), _now())
-        return render(
-            request, "booking/visits.html", today=today, week=week, **forms.helpers(request)
-        )
+        return render(request, "booking/visits.html", today=today, week=week)
 
 
 class BureauComplaintPages(Controller):
@@ -330,7 +342,6 @@ class BureauComplaintPages(Controller):
             status=status,
             page=page,
             pages=max(1, -(-total // QUEUE_PAGE_SIZE)),
-            **forms.helpers(request),
             **context,
         )
 

@@ -23,6 +23,7 @@ from eldercare.booking.policy import current_policy
 from eldercare.booking.tables import Series, SeriesOccurrence
 from eldercare.db import fetch, write_transaction
 from eldercare.errors import N_
+from eldercare.notifications.rendering import moment
 from eldercare.notifications.service import notify
 from eldercare.settings import get_settings
 
@@ -95,7 +96,6 @@ async def book(
 
 async def tell_unfilled(row: dict[str, Any], start: datetime, now: datetime) -> None:
     recipients = {row["created_by"], *await elder_records.linked_user_ids(row["elder"])}
-    local = start.astimezone(ZoneInfo(row["timezone"]))
     for user_id in recipients:
         await notify(
             user_id,
@@ -107,7 +107,7 @@ async def tell_unfilled(row: dict[str, Any], start: datetime, now: datetime) -> 
             dedupe_key=f"series.unfilled:{row['id']}:{start.isoformat()}:{user_id}",
             link=f"/series/{row['id']}",
             now=now,
-            date=local.strftime("%Y-%m-%d %H:%M"),
+            date=moment(start, row["timezone"]),
         )
 
 

@@ -22,7 +22,9 @@ from eldercare.booking.tables import Booking, BookingOffer
 from eldercare.catalog import service as catalog
 from eldercare.db import is_sqlite, write_transaction
 from eldercare.errors import N_, Conflict, Invalid, NotFound
+from eldercare.notifications.rendering import moment
 from eldercare.notifications.service import notify
+from eldercare.settings import get_settings
 
 
 @dataclass(frozen=True)
@@ -511,7 +513,6 @@ async def tell_elder_side(
         recipients |= set(
             await accounts.users_with_role("community_staff", region_covering=elder.region_code)
         )
-    local = row["start_at"].astimezone(_zone())
     for user_id in recipients:
         await notify(
             user_id,
@@ -522,17 +523,9 @@ async def tell_elder_side(
             dedupe_key=f"{kind}:{row['id']}:{row['status']}:{now.isoformat()}:{user_id}:{params.get('key', '')}",
             link=f"/bookings/{row['id']}",
             now=now,
-            date=local.strftime("%Y-%m-%d %H:%M"),
+            date=moment(row["start_at"], get_settings().timezone),
             **{k: v for k, v in params.items() if k != "key"},
         )
-
-
-def _zone():
-    from zoneinfo import ZoneInfo
-
-    from eldercare.settings import get_settings
-
-    return ZoneInfo(get_settings().timezone)
 
 
 # --------------------------------------------------------------------------- reading

@@ -36,6 +36,7 @@ TIMELINE_ACTIONS = (
     "booking.offer_expired",
     "booking.provider_cancel",
     "booking.cancel",
+    "booking.withdraw",
     "booking.check_in",
     "booking.check_out",
     "booking.no_show",

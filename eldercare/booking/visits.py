@@ -1,4 +1,5 @@
-"""The visit after booking: accept or decline, cancel, check in and out, rate, complain.
+"""The visit after booking: accept or decline, cancel or withdraw, check in and out, rate,
+complain.
 
 Accepting is where double-booking would happen. PostgreSQL refuses two overlapping holding
 visits for one caregiver by an exclusion constraint (SQLSTATE 23P01 → 409); on SQLite the
@@ -7,7 +8,7 @@ overlap check and the write share one immediate (write-locked) transaction.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from eldercare.accounts import elders as elder_records
@@ -23,6 +24,7 @@ from eldercare.db import write_transaction
 from eldercare.errors import N_, Conflict, Invalid
 from eldercare.geo.domain import distance_km
 from eldercare.notifications.service import notify
+from eldercare.settings import get_settings
 
 
 def _is_overlap_violation(error: BaseException) -> bool:
@@ -162,44 +164,13 @@ async def cancel(
             late = row["status"] == domain.ACCEPTED and domain.is_late_cancellation(
                 row["start_at"], now, current_policy()
             )
-            await (
-                Booking.update(
-                    {
-                        Booking.status: domain.CANCELLED,
-                        Booking.cancelled_by: actor.id,
-                        Booking.cancel_reason: reason,
-                        Booking.late_cancellation: late,
-                        Booking.offer_expires_at: None,
-                        Booking.updated_at: now,
-                    }
-                )
-                .where(Booking.id == booking_id)
-                .run()
-            )
-            await (
-                BookingOffer.update({BookingOffer.outcome: "withdrawn"})
-                .where((BookingOffer.booking == booking_id) & (BookingOffer.outcome == "open"))
-                .run()
-            )
-            if row["provider"]:
-                for user_id in await accounts.users_with_role(
-                    "provider_admin", provider_id=row["provider"]
-                ):
-                    await notify(
-                        user_id,
-                        "booking.cancelled",
-                        N_("Booking {id} was cancelled by the elder's side."),
-                        dedupe_key=f"cancel:{booking_id}:{user_id}",
-                        link=f"/bookings/{booking_id}",
-                        now=now,
-                        id=booking_id,
-                    )
-            await audit.record(
+            await _cancel_for_elder_side(
                 actor,
-                "booking.cancel",
-                entity="booking",
-                entity_id=booking_id,
-                detail="late" if late else "",
+                row,
+                reason=reason,
+                late=late,
+                action="booking.cancel",
+                message=N_("Booking {id} was cancelled by the elder's side."),
                 now=now,
             )
         elif domain.PROVIDER in sides:
@@ -233,6 +204,113 @@ async def cancel(
         else:
             domain.transition("cancel", row["status"], "")
     return await _reload(booking_id, sides)
+
+
+WITHDRAWN = "withdrawn"  # the cancel_reason of a booking taken back soon after it was made
+
+
+def withdraw_until(created_at: datetime) -> datetime:
+    """Until when a booking made at ``created_at`` can be withdrawn (ELDERCARE_WITHDRAW_MINUTES)."""
+    return created_at + timedelta(minutes=get_settings().withdraw_minutes)
+
+
+def may_withdraw(booking: BookingView, created_at: datetime | None, now: datetime) -> bool:
+    """For pages: whether to offer "Withdraw" (the service decides again when it is pressed)."""
+    return (
+        created_at is not None
+        and domain.ELDER_SIDE in booking.sides
+        and "cancel" in booking.actions
+        and booking.series_id is None
+        and now <= withdraw_until(created_at)
+    )
+
+
+async def withdraw(actor: Actor, booking_id: int, *, now: datetime | None = None) -> BookingView:
+    """Changed one's mind: within minutes of booking, the elder's side takes the booking back
+    whatever the provider has done so far (short of starting the visit). It is cancelled as
+    "withdrawn", never a late cancellation; after the window it can still be cancelled."""
+    now = now or datetime.now(UTC)
+    async with write_transaction():
+        row, sides = await load_for(actor, booking_id, lock=True)
+        side = domain.ELDER_SIDE if domain.ELDER_SIDE in sides else ""
+        domain.transition("cancel", row["status"], side)
+        if row["series_id"] is not None:
+            raise Conflict(
+                N_("This visit is one of a series of regular visits. You can cancel it instead.")
+            )
+        if now > withdraw_until(row["created_at"]):
+            raise Conflict(
+                N_(
+                    "More than {minutes} minutes have passed since this booking was made, so it "
+                    "can no longer be withdrawn. You can still cancel it."
+                ),
+                minutes=get_settings().withdraw_minutes,
+            )
+        await _cancel_for_elder_side(
+            actor,
+            row,
+            reason=WITHDRAWN,
+            late=False,
+            action="booking.withdraw",
+            message=N_("Booking {id} was withdrawn by the elder's side soon after it was made."),
+            now=now,
+        )
+    return await _reload(booking_id, sides)
+
+
+async def _cancel_for_elder_side(
+    actor: Actor,
+    row: dict[str, Any],
+    *,
+    reason: str,
+    late: bool,
+    action: str,
+    message: str,
+    now: datetime,
+) -> None:
+    """Cancel inside the caller's transaction: open offers withdrawn, the provider's admins told,
+    audited as ``action``."""
+    booking_id = row["id"]
+    await (
+        Booking.update(
+            {
+                Booking.status: domain.CANCELLED,
+                Booking.cancelled_by: actor.id,
+                Booking.cancel_reason: reason,
+                Booking.late_cancellation: late,
+                Booking.offer_expires_at: None,
+                Booking.updated_at: now,
+            }
+        )
+        .where(Booking.id == booking_id)
+        .run()
+    )
+    await (
+        BookingOffer.update({BookingOffer.outcome: "withdrawn"})
+        .where((BookingOffer.booking == booking_id) & (BookingOffer.outcome == "open"))
+        .run()
+    )
+    if row["provider"]:
+        for user_id in await accounts.users_with_role(
+            "provider_admin", provider_id=row["provider"]
+        ):
+            await notify(
+                user_id,
+                "booking.cancelled",
+                message,
+                dedupe_key=f"cancel:{booking_id}:{user_id}",
+                link=f"/bookings/{booking_id}",
+                now=now,
+                id=booking_id,
+            )
+    await audit.record(
+        actor,
+        action,
+        entity="booking",
+        entity_id=booking_id,
+        detail="late" if late else "",
+        now=now,
+    )
 
 
 async def check_in(

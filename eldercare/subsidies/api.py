@@ -179,6 +179,11 @@ class ApplicationController(Controller):
             await applications.resubmit(actor, application_id, comment=data.comment)
         )
 
+    @post("/{application_id:int}/withdraw", status_code=204)
+    async def withdraw(self, actor: CurrentActor, application_id: FromPath[int]) -> None:
+        """Within minutes of sending and before staff act: taken back (404 afterwards)."""
+        await applications.withdraw(actor, application_id)
+
     @post(
         "/{application_id:int}/documents",
         status_code=201,

@@ -4,7 +4,7 @@ trail of every step. Approval creates the entitlement in the same transaction.""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from piccolo.query import OrderByRaw
@@ -250,6 +250,7 @@ async def load(actor: Actor, application_id: int, *, lock: bool = False) -> dict
     row = await query.first().run()
     if (
         row is None
+        or row["status"] == domain.WITHDRAWN
         or not (actor.is_staff or actor.has_role("resident", "family"))
         or not await elder_records.acts_for(actor, row["elder"])
     ):
@@ -376,6 +377,98 @@ async def resubmit(
     return await get_application(actor, application_id, now=now)
 
 
+def withdraw_until(submitted_at: datetime) -> datetime:
+    """Until when an application can be withdrawn (ELDERCARE_WITHDRAW_MINUTES after sending)."""
+    return submitted_at + timedelta(minutes=get_settings().withdraw_minutes)
+
+
+def may_withdraw(actor: Actor, view: ApplicationView, now: datetime) -> bool:
+    """For pages: whether to offer "Withdraw" (the service decides again when it is pressed)."""
+    sent = [s for s in view.steps if s.decision == "submit"]
+    return (
+        view.status == domain.SUBMITTED
+        and len(sent) == len(view.steps) == 1
+        and (not actor.is_staff or sent[0].actor_id == actor.id)
+        and now <= withdraw_until(view.submitted_at)
+    )
+
+
+async def withdraw(actor: Actor, application_id: int, *, now: datetime | None = None) -> None:
+    """Sent by mistake: within minutes of sending, while nobody has acted on it, the elder's
+    side or the staff member who sent it takes it back. The application, its steps and its
+    documents are deleted and the application is hidden as if it never was (API.md has no
+    "withdrawn" status: reads answer 404), the outreach that led to it is open again, the
+    region's staff are told, and the audit log keeps the fact."""
+    now = now or datetime.now(UTC)
+    async with write_transaction():
+        row = await load(actor, application_id, lock=True)
+        if actor.is_staff and row["submitted_by"] != actor.id:
+            raise Forbidden(
+                N_("Only the elder's side or whoever sent the application can withdraw it.")
+            )
+        acted_on = (
+            await ApplicationStep.exists()
+            .where(
+                (ApplicationStep.application == application_id)
+                & (ApplicationStep.decision != "submit")
+            )
+            .run()
+        )
+        if row["status"] != domain.SUBMITTED or acted_on:
+            raise Conflict(
+                N_("Staff have started on this application, so it can no longer be withdrawn.")
+            )
+        if now > withdraw_until(row["submitted_at"]):
+            raise Conflict(
+                N_(
+                    "More than {minutes} minutes have passed since the application was sent, "
+                    "so it can no longer be withdrawn."
+                ),
+                minutes=get_settings().withdraw_minutes,
+            )
+        await (
+            Outreach.update({Outreach.status: "open", Outreach.application: None})
+            .where(Outreach.application == application_id)
+            .run()
+        )
+        await (
+            ApplicationDocument.delete()
+            .where(ApplicationDocument.application == application_id)
+            .run()
+        )
+        # Kept, hidden (every read treats it as missing), so its id is never given again
+        # (SQLite reuses the highest deleted rowid) and its trail stays with the audit log.
+        await (
+            Application.update({Application.status: domain.WITHDRAWN, Application.updated_at: now})
+            .where(Application.id == application_id)
+            .run()
+        )
+        await _step(application_id, actor, "withdraw", "", now)
+        await audit.record(
+            actor,
+            "application.withdraw",
+            entity="application",
+            entity_id=application_id,
+            detail=f"elder={row['elder']} program={row['program']}",
+            now=now,
+        )
+        program = await programs.program_by_id(row["program"])
+        for user_id in await accounts.users_with_role(
+            "community_staff", region_covering=row["region_code"]
+        ):
+            if user_id != actor.id:  # the new-application message to them now leads nowhere
+                await notify(
+                    user_id,
+                    "application.withdrawn",
+                    N_("Application {id} for {program} was withdrawn; there is nothing to review."),
+                    dedupe_key=f"application.withdrawn:{application_id}:{user_id}",
+                    link="/staff/subsidies",
+                    now=now,
+                    program=program.name,
+                    id=application_id,
+                )
+
+
 async def get_application(
     actor: Actor, application_id: int, *, now: datetime | None = None
 ) -> ApplicationView:
@@ -463,7 +556,12 @@ async def list_applications(
     """Staff: their region's queue, overdue first (earliest deadline first). Others: the
     applications of the elders they act for."""
     now = now or datetime.now(UTC)
-    if status is not None and status not in (*domain.OPEN, domain.APPROVED, domain.REJECTED, "open"):
+    if status is not None and status not in (
+        *domain.OPEN,
+        domain.APPROVED,
+        domain.REJECTED,
+        "open",
+    ):
         raise Invalid("status", N_("Unknown status {status}."), status=status)
     if actor.is_staff:
         where = Application.region_code.like(f"{region_prefix(actor.region_code or '')}%")
@@ -474,6 +572,7 @@ async def list_applications(
         if not mine:
             return [], 0
         where = Application.elder.is_in(mine)
+    where = where & (Application.status != domain.WITHDRAWN)
     if elder_id is not None:
         where = where & (Application.elder == elder_id)
     if status == "open":  # everything still waiting for someone

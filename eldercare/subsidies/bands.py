@@ -10,6 +10,7 @@ from eldercare.accounts import elders as elder_records
 from eldercare.accounts.service import local_today
 from eldercare.db import fetch, write_transaction
 from eldercare.errors import N_
+from eldercare.notifications import rendering
 from eldercare.notifications.service import notify
 from eldercare.subsidies import domain
 
@@ -47,7 +48,7 @@ async def age_bands(at: datetime) -> int:
                     dedupe_key=f"entitlement.raised:{row['id']}:{month}:{user_id}",
                     link="/subsidies",
                     now=at,
-                    month=domain.month_text(month),
+                    month=rendering.month(month),
                     amount=f"¥{row['new'] // 100}.{row['new'] % 100:02d}",
                 )
     return len(raised)

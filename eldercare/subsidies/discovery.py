@@ -31,7 +31,7 @@ async def discover_eligible(at: datetime) -> int:
         known = {
             row["elder"]
             for row in await fetch(
-                "SELECT elder FROM subsidy_application WHERE program = {} "
+                "SELECT elder FROM subsidy_application WHERE program = {} AND status <> 'withdrawn' "
                 "UNION SELECT elder FROM subsidy_entitlement WHERE program = {} "
                 "UNION SELECT elder FROM subsidy_outreach WHERE program = {}",
                 program.id,

@@ -218,6 +218,9 @@ def eligibility_problem(
 
 SUBMITTED, ACCEPTED, REVIEWED = "submitted", "accepted", "reviewed"
 APPROVED, REJECTED, RETURNED = "approved", "rejected", "returned"
+WITHDRAWN = (
+    "withdrawn"  # taken back within minutes: hidden from every read (API.md has no such status)
+)
 OPEN = (SUBMITTED, ACCEPTED, REVIEWED, RETURNED)
 IN_REVIEW = (SUBMITTED, ACCEPTED, REVIEWED)
 DECISIONS = ("accept", "pass", "approve", "reject", "return")

@@ -1,8 +1,8 @@
 """What the subsidy pages need besides the services: reading forms and query strings, placing
-errors beside their fields, saying times and months the way people here say them, and
-gathering the few service answers one page shows together.
+errors beside their fields, and gathering the few service answers one page shows together.
 
-Times are stored in UTC and always shown in the platform's zone (Asia/Shanghai).
+Dates, times and months are shown by the shared helpers of every page (``day``, ``moment``,
+``month_name`` in eldercare/web/templating.py), in the platform's zone.
 """
 
 from __future__ import annotations
@@ -11,10 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
-from babel import Locale
-from babel.dates import format_date, format_datetime
 from litestar import Request
 from litestar.datastructures import UploadFile
 
@@ -22,7 +19,6 @@ from eldercare.accounts import elders as elder_records
 from eldercare.accounts.service import local_today
 from eldercare.actor import Actor
 from eldercare.errors import N_, DomainError, FieldProblem
-from eldercare.settings import get_settings
 from eldercare.subsidies import (
     applications,
     domain,
@@ -38,34 +34,10 @@ from eldercare.web.locale import request_locale
 QUEUE_PAGE_SIZE = 50
 LIST_LIMIT = 50
 STATUSES = (*domain.OPEN, domain.APPROVED, domain.REJECTED)
-_PATTERNS = {
-    # locale: (date and time, month)
-    "zh_CN": ("y年M月d日 HH:mm", "y年M月"),
-    "en": ("d MMM y, HH:mm", "MMMM y"),
-}
 
 
 def now() -> datetime:
     return datetime.now(UTC)
-
-
-def zone() -> ZoneInfo:
-    return ZoneInfo(get_settings().timezone)
-
-
-def helpers(request: Request) -> dict[str, Any]:
-    """Template helpers bound to the reader's language."""
-    locale = request_locale(request)
-    moment_pattern, month_pattern = _PATTERNS.get(locale, _PATTERNS["en"])
-    where = Locale.parse(locale)
-    return {
-        "when": lambda value: format_datetime(
-            value.astimezone(zone()), moment_pattern, locale=where
-        ),
-        "month_name": lambda month: format_date(
-            domain.first_day(month), month_pattern, locale=where
-        ),
-    }
 
 
 # --------------------------------------------------------------------------- forms

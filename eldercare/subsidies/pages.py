@@ -28,7 +28,7 @@ STAFF = ("community_staff", "bureau_officer")
 APPLY_FIELDS = frozenset({"elder_id", "program"})
 BANK_FIELDS = frozenset({"bank_name", "bank_account"})
 QUEUE_FIELDS = frozenset({"status", "min_age", "max_age", "overdue"})
-ACTIONS = ("accept", "pass", "approve", "reject", "return", "resubmit")
+ACTIONS = ("accept", "pass", "approve", "reject", "return", "resubmit", "withdraw")
 # Service field names → this page's field names.
 APPLY_KEYS = {"program_code": "program"}
 
@@ -93,20 +93,23 @@ async def _detail(
     request: Request, actor: Actor, application_id: int, *, status_code: int = 200, **context: Any
 ) -> Template:
     view = await applications.get_application(actor, application_id)
+    can_withdraw = applications.may_withdraw(actor, view, forms.now())
+    confirming = context.pop("confirm", "") == "withdraw" and can_withdraw
     for key, default in (("form", {}), ("errors", {}), ("done", ""), ("failed", "")):
         context.setdefault(key, default)
     return render(
         request,
-        "subsidies/application.html",
+        "subsidies/withdraw.html" if confirming else "subsidies/application.html",
         status_code=status_code,
         a=view,
+        can_withdraw=can_withdraw,
+        withdraw_until=applications.withdraw_until(view.submitted_at),
         decisions=forms.decisions_for(actor, view),
         approve_blocked=forms.approve_blocked(actor, view),
         can_resend=view.status == domain.RETURNED,
         can_upload=view.status in domain.OPEN,
         document_kinds=documents.KINDS,
         elder_side=not actor.is_staff,
-        **forms.helpers(request),
         **context,
     )
 
@@ -115,6 +118,8 @@ async def _act(actor: Actor, application_id: int, action: str, form: dict[str, A
     comment = forms.text(form, f"{action}_comment", 1001)
     if action == "resubmit":
         await applications.resubmit(actor, application_id, comment=comment)
+    elif action == "withdraw":
+        await applications.withdraw(actor, application_id)
     else:
         await applications.decide(actor, application_id, decision=action, comment=comment)
 
@@ -125,18 +130,13 @@ class AllowancePages(Controller):
     guards = [signed_in]
 
     @get("/", guards=[roles(*READERS)])
-    async def mine(self, request: Request) -> Template:
+    async def mine(self, request: Request, done: FromQuery[str] = "") -> Template:
         actor = current_actor(request)
         if actor.is_staff:
             late = (await applications.list_applications(actor, overdue_only=True, limit=1))[1]
-            return render(request, "subsidies/mine.html", staff=True, late=late)
-        return render(
-            request,
-            "subsidies/mine.html",
-            staff=False,
-            o=await forms.overview(actor, forms.now()),
-            **forms.helpers(request),
-        )
+            return render(request, "subsidies/mine.html", staff=True, late=late, done=done[:20])
+        overview = await forms.overview(actor, forms.now())
+        return render(request, "subsidies/mine.html", staff=False, o=overview, done=done[:20])
 
     @get("/apply", guards=[roles(*APPLICANTS)])
     async def apply_steps(
@@ -229,9 +229,16 @@ class AllowancePages(Controller):
 
     @get("/applications/{application_id:int}")
     async def detail(
-        self, request: Request, application_id: FromPath[int], done: FromQuery[str] = ""
+        self,
+        request: Request,
+        application_id: FromPath[int],
+        done: FromQuery[str] = "",
+        confirm: FromQuery[str] = "",
     ) -> Template:
-        return await _detail(request, current_actor(request), application_id, done=done[:20])
+        """The application; ``?confirm=withdraw`` asks, in words, before withdrawing it."""
+        return await _detail(
+            request, current_actor(request), application_id, done=done[:20], confirm=confirm[:20]
+        )
 
     @post(
         "/applications/{application_id:int}/documents",
@@ -296,6 +303,8 @@ class AllowancePages(Controller):
                 failed=action,
                 errors=forms.errors(request, error, {"comment": name}, frozenset({name})),
             )
+        if action == "withdraw":  # the application no longer exists
+            return Redirect("/subsidies?done=withdrawn", status_code=303)
         return Redirect(f"/subsidies/applications/{application_id}?done={action}", status_code=303)
 
     # ----------------------------------------------------------------------- yearly checks
@@ -342,7 +351,6 @@ async def _reviews(
         total=total,
         status=status,
         staff=actor.is_staff,
-        **forms.helpers(request),
         **context,
     )
 
@@ -391,7 +399,6 @@ class ReviewQueuePages(Controller):
             errors=forms.problems_text(request, problems),
             pages=max(1, -(-total // forms.QUEUE_PAGE_SIZE)),
             statuses=forms.STATUSES,
-            **forms.helpers(request),
         )
 
 

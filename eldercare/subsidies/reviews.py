@@ -19,6 +19,7 @@ from eldercare.audit import service as audit
 from eldercare.db import fetch, is_sqlite, write_transaction
 from eldercare.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from eldercare.geo.domain import region_prefix
+from eldercare.notifications import rendering
 from eldercare.notifications.service import notify
 from eldercare.settings import get_settings
 from eldercare.subsidies import domain, entitlements, payments, programs
@@ -119,7 +120,7 @@ async def _remind(row: dict[str, Any], at: datetime) -> None:
             link="/subsidies/reviews",
             now=at,
             name=elder.name,
-            date=due.isoformat(),
+            date=rendering.day(due),
         )
 
 

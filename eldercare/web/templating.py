@@ -39,7 +39,12 @@ def page_context(request: Request, **context: Any) -> dict[str, Any]:
         "path": request.url.path,
         "full_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
         "money": i18n.format_money,
-        "day": lambda value: i18n.format_day(value, locale),
+        # Dates and times as people write them (see i18n); ``iso`` for <time datetime>.
+        "day": lambda value, weekday=True: i18n.format_day(value, locale, weekday=weekday),
+        "moment": lambda value: i18n.format_moment(value, locale),
+        "clock": lambda value: i18n.format_time(value, locale),
+        "month_name": lambda value: i18n.format_month(value, locale),
+        "iso": lambda value: i18n.local_time(value).isoformat(),
         "errors": {},
         "form": {},
         **context,

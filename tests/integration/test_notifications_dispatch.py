@@ -79,11 +79,11 @@ async def test_each_sms_is_logged_in_the_recipients_language_with_the_phone_mask
     log = {r["user_id"]: r for r in await SmsLog.select().run()}
     assert (
         log[chinese.id]["text"]
-        == "【长者服务】温馨提醒：张秀英预约的「上门理发」将于12月1日 星期二 09:30上门服务。"
+        == "【长者服务】温馨提醒：张秀英预约的「上门理发」将于2026年12月1日 星期二 上午9:30上门服务。"
     )
     assert (
         log[english.id]["text"]
-        == "[Eldercare] Reminder: Home haircut for 张秀英 on Tuesday 1 December, 09:30."
+        == "[Eldercare] Reminder: Home haircut for 张秀英 on Tuesday 1 December 2026, 9:30 AM."
     )
     assert (log[chinese.id]["locale"], log[english.id]["locale"]) == ("zh_CN", "en")
     assert log[english.id]["phone_masked"] == english.phone[:3] + "****" + english.phone[-4:]

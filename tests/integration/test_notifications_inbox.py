@@ -42,11 +42,13 @@ async def test_the_inbox_page_shows_the_message_in_words_with_local_times(
     async with client_factory() as http:
         await sign_in_page(http, family.phone)
         page = (await http.get("/inbox")).text
-        assert "温馨提醒：张秀英预约的「上门理发」将于12月1日 星期二 09:30上门服务。" in page
-        assert "12:05" in page  # created at 04:05 UTC, shown in Shanghai time
+        assert (
+            "温馨提醒：张秀英预约的「上门理发」将于2026年12月1日 星期二 上午9:30上门服务。" in page
+        )
+        assert "下午12:05" in page  # created at 04:05 UTC, shown in Shanghai time
         assert "1 条未读" in page
         english = (await http.get("/inbox?lang=en")).text
-        assert "Reminder: Home haircut for 张秀英 on Tuesday 1 December, 09:30." in english
+        assert "Reminder: Home haircut for 张秀英 on Tuesday 1 December 2026, 9:30 AM." in english
         assert "1 unread" in english
 
 
@@ -76,7 +78,7 @@ async def test_the_api_lists_messages_in_the_requested_language_and_marks_them_r
     ).json()
     assert listed["total"] == 1 and listed["unread"] == 1
     [item] = listed["items"]
-    assert item["text"] == "Reminder: Home haircut for 张秀英 on Tuesday 1 December, 09:30."
+    assert item["text"] == "Reminder: Home haircut for 张秀英 on Tuesday 1 December 2026, 9:30 AM."
     assert (
         await client.post(f"/api/v1/notifications/{item['id']}/read", headers=other.headers)
     ).status_code == 404

@@ -105,8 +105,8 @@ def test_the_reminder_windows_follow_the_policy():
 
 def test_a_moment_is_written_the_way_each_reader_says_it_in_the_visits_zone():
     params = {"when": moment(AT, "Asia/Shanghai")}
-    assert render("zh_CN", "{when}", params) == "12月1日 星期二 09:00"
-    assert render("en", "{when}", params) == "Tuesday 1 December, 09:00"
+    assert render("zh_CN", "{when}", params) == "2026年12月1日 星期二 上午9:00"
+    assert render("en", "{when}", params) == "Tuesday 1 December 2026, 9:00 AM"
 
 
 def test_words_given_in_each_language_are_picked_for_the_reader():
@@ -124,11 +124,11 @@ def test_a_reminder_reads_as_a_sentence_in_both_languages():
     }
     assert (
         render("en", message, params)
-        == "Reminder: Home haircut for 张秀英 on Tuesday 1 December, 09:00."
+        == "Reminder: Home haircut for 张秀英 on Tuesday 1 December 2026, 9:00 AM."
     )
     assert (
         render("zh_CN", message, params)
-        == "温馨提醒：张秀英预约的「上门理发」将于12月1日 星期二 09:00上门服务。"
+        == "温馨提醒：张秀英预约的「上门理发」将于2026年12月1日 星期二 上午9:00上门服务。"
     )
 
 
