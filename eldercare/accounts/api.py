@@ -103,7 +103,10 @@ class ElderController(Controller):
     async def detail(self, actor: CurrentActor, elder_id: FromPath[int]) -> Elder:
         return Elder.of(await elders.get_elder(actor, elder_id))
 
-    @patch("/{elder_id:int}")
+    @patch(
+        "/{elder_id:int}",
+        guards=[roles("resident", "family", "community_staff", "bureau_officer")],
+    )
     async def update(
         self, actor: CurrentActor, elder_id: FromPath[int], data: JSONBody[ElderUpdate]
     ) -> Elder:

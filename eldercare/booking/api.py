@@ -27,6 +27,12 @@ from eldercare.web.idempotency import idempotent
 from eldercare.web.pagination import PageParams, provide_page
 
 PAGE = {"page": Provide(provide_page, sync_to_thread=False)}
+# Roles that can ever stand on the elder's side of a booking (403 for the others; whether this
+# elder is theirs is the service's 404).
+ELDER_SIDE = roles("resident", "family", "community_staff", "bureau_officer")
+ELDER_SIDE_OR_PROVIDER = roles(
+    "resident", "family", "community_staff", "bureau_officer", "provider_admin"
+)
 
 
 class MatchController(Controller):
@@ -54,7 +60,7 @@ class BookingController(Controller):
     guards = [signed_in]
     dependencies = PAGE
 
-    @post("/", status_code=201)
+    @post("/", status_code=201, guards=[ELDER_SIDE])
     async def create(
         self, request: Request, actor: CurrentActor, data: JSONBody[BookingCreate]
     ) -> BookingOut:
@@ -103,13 +109,13 @@ class BookingController(Controller):
     ) -> BookingOut:
         return BookingOut.of(await visits.decline(actor, booking_id, data.reason))
 
-    @post("/{booking_id:int}/cancel", status_code=200)
+    @post("/{booking_id:int}/cancel", status_code=200, guards=[ELDER_SIDE_OR_PROVIDER])
     async def cancel(
         self, actor: CurrentActor, booking_id: FromPath[int], data: JSONBody[ReasonIn]
     ) -> BookingOut:
         return BookingOut.of(await visits.cancel(actor, booking_id, data.reason))
 
-    @post("/{booking_id:int}/withdraw", status_code=200)
+    @post("/{booking_id:int}/withdraw", status_code=200, guards=[ELDER_SIDE])
     async def withdraw(self, actor: CurrentActor, booking_id: FromPath[int]) -> BookingOut:
         """Within minutes of booking: taken back as if never made (409 later: cancel instead)."""
         return BookingOut.of(await visits.withdraw(actor, booking_id))
@@ -138,17 +144,17 @@ class BookingController(Controller):
     async def no_show(self, actor: CurrentActor, booking_id: FromPath[int]) -> BookingOut:
         return BookingOut.of(await visits.mark_no_show(actor, booking_id))
 
-    @post("/{booking_id:int}/rate", status_code=200)
+    @post("/{booking_id:int}/rate", status_code=200, guards=[ELDER_SIDE])
     async def rate(
         self, actor: CurrentActor, booking_id: FromPath[int], data: JSONBody[RateIn]
     ) -> BookingOut:
         return BookingOut.of(await visits.rate(actor, booking_id, data.stars, data.comment))
 
-    @post("/{booking_id:int}/confirm", status_code=200)
+    @post("/{booking_id:int}/confirm", status_code=200, guards=[ELDER_SIDE])
     async def confirm(self, actor: CurrentActor, booking_id: FromPath[int]) -> BookingOut:
         return BookingOut.of(await visits.confirm(actor, booking_id))
 
-    @post("/{booking_id:int}/complaints", status_code=201)
+    @post("/{booking_id:int}/complaints", status_code=201, guards=[ELDER_SIDE])
     async def complain(
         self, actor: CurrentActor, booking_id: FromPath[int], data: JSONBody[ComplaintIn]
     ) -> ComplaintOut:

@@ -98,26 +98,26 @@ class SeriesController(Controller):
     ) -> SeriesOut:
         return SeriesOut.of(await series.get_series(actor, series_id), _words(request))
 
-    @post("/{series_id:int}/pause", status_code=200)
+    @post("/{series_id:int}/pause", status_code=200, guards=[roles(*BOOKERS)])
     async def pause(
         self, request: Request, actor: CurrentActor, series_id: FromPath[int]
     ) -> SeriesOut:
         return SeriesOut.of(await series_edits.pause(actor, series_id), _words(request))
 
-    @post("/{series_id:int}/resume", status_code=200)
+    @post("/{series_id:int}/resume", status_code=200, guards=[roles(*BOOKERS)])
     async def resume(
         self, request: Request, actor: CurrentActor, series_id: FromPath[int]
     ) -> SeriesOut:
         resumed, created = await series_edits.resume(actor, series_id)
         return SeriesOut.of(resumed, _words(request), visits_created=created)
 
-    @post("/{series_id:int}/cancel", status_code=200)
+    @post("/{series_id:int}/cancel", status_code=200, guards=[roles(*BOOKERS)])
     async def cancel(
         self, request: Request, actor: CurrentActor, series_id: FromPath[int]
     ) -> SeriesOut:
         return SeriesOut.of(await series_edits.cancel(actor, series_id), _words(request))
 
-    @post("/{series_id:int}/skip", status_code=200)
+    @post("/{series_id:int}/skip", status_code=200, guards=[roles(*BOOKERS)])
     async def skip(
         self,
         request: Request,
@@ -127,7 +127,7 @@ class SeriesController(Controller):
     ) -> SeriesOut:
         return SeriesOut.of(await series_edits.skip(actor, series_id, data.date), _words(request))
 
-    @post("/{series_id:int}/change", status_code=200)
+    @post("/{series_id:int}/change", status_code=200, guards=[roles(*BOOKERS)])
     async def change(
         self,
         request: Request,

@@ -60,6 +60,7 @@ from eldercare.web.pagination import PageParams, provide_page
 PAGE = {"page": Provide(provide_page, sync_to_thread=False)}
 STAFF = roles("community_staff", "bureau_officer")
 OFFICER = roles("bureau_officer")
+ELDER_SIDE = roles("resident", "family", "community_staff", "bureau_officer")
 
 
 class ProgramController(Controller):
@@ -114,7 +115,7 @@ class ApplicationController(Controller):
     guards = [signed_in]
     dependencies = PAGE
 
-    @post("/", status_code=201)
+    @post("/", status_code=201, guards=[ELDER_SIDE])
     async def create(
         self, request: Request, actor: CurrentActor, data: JSONBody[ApplicationCreate]
     ) -> ApplicationOut:
@@ -171,7 +172,7 @@ class ApplicationController(Controller):
             )
         )
 
-    @post("/{application_id:int}/resubmit", status_code=200)
+    @post("/{application_id:int}/resubmit", status_code=200, guards=[ELDER_SIDE])
     async def resubmit(
         self, actor: CurrentActor, application_id: FromPath[int], data: JSONBody[CommentIn]
     ) -> ApplicationOut:
@@ -179,7 +180,7 @@ class ApplicationController(Controller):
             await applications.resubmit(actor, application_id, comment=data.comment)
         )
 
-    @post("/{application_id:int}/withdraw", status_code=204)
+    @post("/{application_id:int}/withdraw", status_code=204, guards=[ELDER_SIDE])
     async def withdraw(self, actor: CurrentActor, application_id: FromPath[int]) -> None:
         """Within minutes of sending and before staff act: taken back (404 afterwards)."""
         await applications.withdraw(actor, application_id)
@@ -187,6 +188,7 @@ class ApplicationController(Controller):
     @post(
         "/{application_id:int}/documents",
         status_code=201,
+        guards=[ELDER_SIDE],
         request_max_body_size=get_settings().max_upload_bytes + 65_536,
     )
     async def upload(
@@ -293,7 +295,7 @@ class ReviewController(Controller):
         )
         return ReviewPage(items=[ReviewOut.of(r) for r in items], total=total)
 
-    @post("/{review_id:int}/confirm", status_code=200)
+    @post("/{review_id:int}/confirm", status_code=200, guards=[ELDER_SIDE])
     async def confirm(
         self, actor: CurrentActor, review_id: FromPath[int], data: JSONBody[ConfirmIn]
     ) -> ReviewOut:
