@@ -36,3 +36,10 @@ demo: $(STAMP)
 
 clean:
 	rm -rf $(VENV) .demo-loaded eldercare.sqlite3 eldercare.sqlite3-wal eldercare.sqlite3-shm
+
+# Crash safety (issue 8): SIGKILL the server 20 times under load, then check that nothing
+# acknowledged was lost, half-done or done twice. On a temporary SQLite file, or on the
+# fresh PostgreSQL database DATABASE_URL names.
+.PHONY: crash-test
+crash-test: $(STAMP)
+	$(BIN)/python scripts/crash_test.py
