@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-unit test-integration lint demo migrate install clean
+.PHONY: run test test-unit test-integration lint demo migrate install clean screenshots
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest tests
+
+# PNGs of the main pages, ordinary and 长辈版, computer and phone, into screenshots/.
+screenshots: $(STAMP)
+	$(BIN)/python -m pytest tests/e2e/screenshots.py -s
 
 lint: $(STAMP)
 	$(BIN)/ruff check eldercare tests

@@ -1,5 +1,5 @@
 """What the browser tests share: the words a person sees, the demo people, and the moves
-everybody makes (sign in, switch to 长辈版, ask axe-core).
+everybody makes (sign in, switch to 长辈版). checks.py has the accessibility measurements.
 
 The tests name things by their English message ids and look them up in the app's own
 Chinese catalogs, so they read what a person reads without repeating the translations.
@@ -22,9 +22,6 @@ STAFF_PHONE = "13900000003"  # 李梅, community staff of 船山区
 OFFICER_PHONE = "13900000002"  # 王建国, bureau officer
 PROVIDER_ADMIN_PHONE = "13600000001"  # 周建英, eldercare/providers/demo.py
 CAREGIVER_PHONE = "13600000011"
-
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21aa", "wcag22aa"]
-BLOCKING_IMPACTS = ("serious", "critical")
 
 
 def zh(message: str, **params: Any) -> str:
@@ -80,10 +77,6 @@ def body_font_px(page: Page) -> float:
     return float(page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)"))
 
 
-def sideways_scroll_width(page: Page) -> int:
-    return int(page.evaluate("document.scrollingElement.scrollWidth"))
-
-
 def small_buttons(page: Page, minimum: float) -> list[str]:
     """Visible buttons (and links drawn as buttons) smaller than minimum × minimum px."""
     return list(
@@ -99,21 +92,3 @@ def small_buttons(page: Page, minimum: float) -> list[str]:
             minimum,
         )
     )
-
-
-def axe_problems(page: Page, label: str) -> list[str]:
-    """axe-core's serious and critical WCAG 2.x A/AA violations on the open page, one line
-    per rule: the page, the rule id, its impact and the elements it found."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
-    lines = []
-    for violation in results.response["violations"]:
-        if violation.get("impact") not in BLOCKING_IMPACTS:
-            continue
-        targets = [" ".join(map(str, node["target"])) for node in violation["nodes"]]
-        lines.append(
-            f"{label} ({page.url}): {violation['id']} [{violation['impact']}] "
-            f"{violation['help']} at {targets}"
-        )
-    return lines

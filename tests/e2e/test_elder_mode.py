@@ -1,24 +1,15 @@
 """长辈版, the language switch and the text size, as the reader sees them: measured in
-the browser (computed styles and boxes), not read from the style sheet."""
+the browser (computed styles and boxes), not read from the style sheet. Every page at
+320 px, in both modes, is in test_every_page.py."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
-from playwright.sync_api import Page, ViewportSize, expect
+from playwright.sync_api import Page, expect
 
-from tests.e2e.helpers import (
-    body_font_px,
-    set_elder_mode,
-    sideways_scroll_width,
-    sign_in,
-    small_buttons,
-    switch_to_elder_mode,
-    zh,
-)
-
-NARROW: ViewportSize = {"width": 320, "height": 720}
+from tests.e2e.helpers import body_font_px, small_buttons, switch_to_elder_mode, zh
 
 
 @pytest.mark.parametrize("path", ["/", "/login"])
@@ -52,37 +43,3 @@ def test_elder_mode_makes_text_at_least_22px_and_buttons_60px_then_english_and_t
     page.get_by_role("button", name="Leave elder mode").click()
     expect(page.locator("body")).not_to_have_class(re.compile(r"\belder-mode\b"))
     assert body_font_px(page) >= 30, "the largest text size also holds outside 长辈版"
-
-
-@pytest.mark.parametrize("path", ["/", "/login", "/register", "/menu", "/institutions"])
-def test_in_elder_mode_a_320px_wide_page_does_not_scroll_sideways(page: Page, path: str) -> None:
-    page.set_viewport_size(NARROW)
-    page.goto(path)
-    switch_to_elder_mode(page)
-    expect(page).to_have_url(re.compile(re.escape(path) + "$"))
-    assert sideways_scroll_width(page) <= NARROW["width"]
-
-
-def test_in_elder_mode_the_320px_wide_booking_steps_do_not_scroll_sideways(page: Page) -> None:
-    page.set_viewport_size(NARROW)
-    sign_in(page)
-    set_elder_mode(page, True)
-    wide: list[str] = []
-
-    def check(step: str) -> None:
-        width = sideways_scroll_width(page)
-        if width > NARROW["width"]:
-            wide.append(f"{step} ({page.url}) is {width}px wide")
-
-    page.goto("/book")
-    check("choose the elder")
-    page.get_by_role("main").locator("ul.big-actions a").first.click()
-    expect(page.get_by_text(zh("Step {step} of 3", step=1))).to_be_visible()
-    check("step 1: the service")
-    page.locator("a.card-link[id^=item-]").first.click()
-    expect(page.get_by_text(zh("Step {step} of 3", step=2))).to_be_visible()
-    check("step 2: the time")
-    page.locator("section.day-times").first.get_by_role("link").first.click()
-    expect(page.get_by_text(zh("Step {step} of 3", step=3))).to_be_visible()
-    check("step 3: check and book")
-    assert wide == []
