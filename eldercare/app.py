@@ -29,12 +29,6 @@ from eldercare.booking.pages import (
 )
 from eldercare.booking.series_api import SeriesController
 from eldercare.booking.series_pages import SeriesPages
-from eldercare.subsidies.api import CONTROLLERS as SUBSIDY_CONTROLLERS
-from eldercare.subsidies.bureau_pages import PAGES as SUBSIDY_BUREAU_PAGES
-from eldercare.subsidies.entitlement_pages import PAGES as ENTITLEMENT_PAGES
-from eldercare.subsidies.staff_pages import PAGES as SUBSIDY_STAFF_PAGES
-from eldercare.reports.pages import PAGES as REPORT_PAGES
-from eldercare.subsidies.pages import PAGES as SUBSIDY_PAGES
 from eldercare.catalog.api import CatalogController
 from eldercare.catalog.pages import BureauCatalogPages, MenuPages
 from eldercare.institutions.api import InstitutionController
@@ -47,7 +41,13 @@ from eldercare.providers.pages import (
     ProviderDashboardPages,
     ProviderRegisterPages,
 )
+from eldercare.reports.pages import PAGES as REPORT_PAGES
 from eldercare.settings import get_settings
+from eldercare.subsidies.api import CONTROLLERS as SUBSIDY_CONTROLLERS
+from eldercare.subsidies.bureau_pages import PAGES as SUBSIDY_BUREAU_PAGES
+from eldercare.subsidies.entitlement_pages import PAGES as ENTITLEMENT_PAGES
+from eldercare.subsidies.pages import PAGES as SUBSIDY_PAGES
+from eldercare.subsidies.staff_pages import PAGES as SUBSIDY_STAFF_PAGES
 from eldercare.web.auth import auth_middleware, provide_actor
 from eldercare.web.errors import EXCEPTION_HANDLERS
 from eldercare.web.pages import PreferencePages
