@@ -22,7 +22,7 @@ from eldercare.geo.domain import region_prefix
 from eldercare.notifications import rendering
 from eldercare.notifications.service import notify
 from eldercare.settings import get_settings
-from eldercare.subsidies import domain, entitlements, payments, programs
+from eldercare.subsidies import domain, entitlements, payments
 from eldercare.subsidies.tables import AnnualReview, Entitlement
 
 OPEN, OVERDUE, CONFIRMED, CLOSED = "open", "overdue", "confirmed", "closed"
@@ -347,6 +347,3 @@ async def close_pending(entitlement_id: int) -> None:
         )
         .run()
     )
-
-
-_ = programs  # programs' cache is read by views elsewhere; kept for symmetry of imports
