@@ -47,3 +47,10 @@ clean:
 .PHONY: crash-test
 crash-test: $(STAMP)
 	$(BIN)/python scripts/crash_test.py
+
+# Benchmarks at city scale (issue 9): seed a city on SQLite and on a fresh PostgreSQL database,
+# load the app beside a bare Litestar endpoint, time the sweeps beside plain SQL, print one
+# table (also bench/last-run.md). BENCH_SCALE=1 for the whole city; under 15 minutes by default.
+.PHONY: bench
+bench: $(STAMP)
+	$(BIN)/python -m bench.run

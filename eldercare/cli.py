@@ -212,6 +212,24 @@ def cmd_jobs_run(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench_seed(args: argparse.Namespace) -> int:
+    """Fill the database with a city's worth of rows (bench/seed.py, in the source checkout)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    if not (root / "bench" / "seed.py").exists():
+        print(
+            "error: `eldercare bench` needs the source checkout (its bench/ folder)",
+            file=sys.stderr,
+        )
+        return 2
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    from bench import seed_cli
+
+    return seed_cli.main(args, _run, _migrate)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="eldercare", description="eldercare platform")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -253,6 +271,15 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--region", default=None)
     add.add_argument("--provider", type=int, default=None)
     add.set_defaults(handler=cmd_user_add)
+
+    bench = commands.add_parser("bench", help="benchmarks at city scale (source checkout)")
+    bench_commands = bench.add_subparsers(dest="bench_command", required=True)
+    seed = bench_commands.add_parser(
+        "seed", help="add elders, providers, caregivers, allowances and series, set-based"
+    )
+    for name in ("elders", "providers", "caregivers", "entitlements", "series"):
+        seed.add_argument(f"--{name}", type=int, default=0, metavar="N")
+    seed.set_defaults(handler=cmd_bench_seed)
     return parser
 
 

@@ -7,13 +7,17 @@ here we drop caregivers who are off or busy, then rank what is left.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from eldercare.booking import domain
 from eldercare.booking.domain import Candidate, Policy
 from eldercare.booking.tables import Booking
+from eldercare.db import engine, fetch, is_sqlite
 from eldercare.providers import domain as providers_domain
 from eldercare.providers import service as providers
 
@@ -40,39 +44,55 @@ async def busy_caregivers(
     """Caregivers already held (accepted or in service) for a span overlapping this one."""
     if not caregiver_ids:
         return set()
-    where = (
-        Booking.caregiver.is_in(caregiver_ids)
-        & Booking.status.is_in(list(domain.HOLDING))
-        & (Booking.start_at < busy_until)
-        & (Booking.busy_until > start)
+    holding = list(domain.HOLDING)
+    args: list[Any] = [*holding, busy_until, start]
+    sql = (
+        f"SELECT caregiver FROM booking WHERE caregiver IN ({_in(caregiver_ids)}) "
+        f"AND status IN ({', '.join('{}' for _ in holding)}) AND start_at < {{}} "
+        "AND busy_until > {}"
     )
     if exclude_booking is not None:
-        where = where & (Booking.id != exclude_booking)
-    rows = await Booking.select(Booking.caregiver).where(where).run()
-    return {row["caregiver"] for row in rows}
+        sql += " AND id <> {}"
+        args.append(exclude_booking)
+    return {row["caregiver"] for row in await fetch(sql, *args)}
+
+
+def _in(ids: list[int]) -> str:
+    """Our own integer ids inlined as an IN list: Piccolo's ``is_in`` is slow to build for the
+    thousands of caregivers a city's matching can weigh."""
+    return ", ".join(str(int(i)) for i in ids)
 
 
 async def _loads(provider_ids: list[int], now: datetime) -> dict[int, int]:
     if not provider_ids:
         return {}
-    rows = (
-        await Booking.select(Booking.provider)
-        .where(
-            Booking.provider.is_in(provider_ids)
-            & Booking.status.is_in(list(domain.HOLDING))
-            & (Booking.start_at >= now)
-            & (Booking.start_at < now + LOAD_WINDOW)
-        )
-        .run()
+    holding = list(domain.HOLDING)
+    rows = await fetch(
+        "SELECT provider, COUNT(*) AS n FROM booking "
+        f"WHERE provider IN ({_in(provider_ids)}) "
+        f"AND status IN ({', '.join('{}' for _ in holding)}) AND start_at >= {{}} "
+        "AND start_at < {} GROUP BY provider",
+        *holding,
+        now,
+        now + LOAD_WINDOW,
     )
-    loads: dict[int, int] = {}
-    for row in rows:
-        loads[row["provider"]] = loads.get(row["provider"], 0) + 1
-    return loads
+    return {row["provider"]: row["n"] for row in rows}
 
 
 def _local(moment: datetime, timezone: str) -> datetime:
     return moment.astimezone(ZoneInfo(timezone))
+
+
+@contextlib.asynccontextmanager
+async def _one_connection() -> AsyncIterator[None]:
+    """Matching reads a dozen tables. Outside a transaction Piccolo's SQLite engine opens a
+    new connection (and thread) for every query; one deferred read transaction lets them all
+    share one. Inside a caller's transaction it is that transaction (Piccolo nests)."""
+    if is_sqlite():
+        async with engine().transaction():
+            yield
+    else:
+        yield
 
 
 async def candidates(
@@ -89,6 +109,34 @@ async def candidates(
     ignore_busy: bool = False,
 ) -> list[Candidate]:
     """Ranked candidates for one visit; each lists its caregivers free then (best first)."""
+    async with _one_connection():
+        return await _ranked(
+            item_code=item_code,
+            skill=skill,
+            duration=duration,
+            place=place,
+            start=start,
+            now=now,
+            policy=policy,
+            exclude_providers=exclude_providers,
+            only_provider=only_provider,
+            ignore_busy=ignore_busy,
+        )
+
+
+async def _ranked(
+    *,
+    item_code: str,
+    skill: str,
+    duration: timedelta,
+    place: Place,
+    start: datetime,
+    now: datetime,
+    policy: Policy,
+    exclude_providers: frozenset[int] = frozenset(),
+    only_provider: int | None = None,
+    ignore_busy: bool = False,
+) -> list[Candidate]:
     end = start + duration
     start_local, end_local = _local(start, place.timezone), _local(end, place.timezone)
     pool = await providers.match_pool(
@@ -98,6 +146,7 @@ async def candidates(
         lon=place.lon,
         region_code=place.region_code,
         on=start_local.date(),
+        provider_id=only_provider,
     )
     pool = [
         p
@@ -164,8 +213,9 @@ async def free_times(
             lon=place.lon,
             region_code=place.region_code,
             on=day,
+            provider_id=provider_id,
         )
-        caregivers = [c for p in pool if provider_id in (None, p.id) for c in p.caregivers]
+        caregivers = [c for p in pool for c in p.caregivers]
         if not caregivers:
             continue
         day_start = datetime(day.year, day.month, day.day, hours[0], tzinfo=zone)

@@ -21,7 +21,7 @@ from eldercare.booking import series_domain as sd
 from eldercare.booking import service
 from eldercare.booking.policy import current_policy
 from eldercare.booking.tables import Series, SeriesOccurrence
-from eldercare.db import fetch, write_transaction
+from eldercare.db import fetch, is_sqlite, write_transaction
 from eldercare.errors import N_
 from eldercare.notifications.rendering import moment
 from eldercare.notifications.service import notify
@@ -183,7 +183,9 @@ async def _sweep_one(series_id: int, at: datetime, end: datetime) -> int:
 async def materialize_series(at: datetime) -> int:
     """The sweep: every active series' visits up to ``at`` + the horizon, catching up however
     long it did not run; as of the same ``at`` again it changes nothing. Series are read a
-    page at a time by id, and each is handled in its own transaction."""
+    page at a time by id. Most hourly runs find no new time for most series: those only move
+    their mark, in one statement per page; each series with a visit to book is handled in its
+    own transaction."""
     end, created, last_id = at + horizon(), 0, 0
     while True:
         page = (
@@ -199,11 +201,52 @@ async def materialize_series(at: datetime) -> int:
         )
         if not page:
             return created
-        for item in page:
+        for series_id in await _advance_idle([item["id"] for item in page], at, end):
             try:
-                created += await _sweep_one(item["id"], at, end)
+                created += await _sweep_one(series_id, at, end)
             except (
                 Exception
             ):  # one broken series must not hold up the others; logged, retried next run
-                log.exception("materialize_series: series %s failed", item["id"])
+                log.exception("materialize_series: series %s failed", series_id)
         last_id = page[-1]["id"]
+
+
+def _is_idle(row: dict[str, Any], at: datetime, end: datetime) -> bool:
+    """True when materialising this series up to ``end`` would only move its mark: no time to
+    claim in the window and no last visit already begun (which ends the series)."""
+    lower = at + current_policy().min_notice
+    if row["materialized_until"] is not None:
+        lower = max(lower, row["materialized_until"])
+    last = sd.last_time(row["rrule"], row["dtstart_local"], row["timezone"])
+    if last is not None and sd.attach(last, ZoneInfo(row["timezone"])) < at:
+        return False
+    times = sd.occurrences(
+        row["rrule"],
+        row["dtstart_local"],
+        row["timezone"],
+        lower,
+        end,
+        sd.parse_exdates(row["exdates"]),
+        row["skip_holidays"],
+    )
+    return not times
+
+
+async def _advance_idle(ids: list[int], at: datetime, end: datetime) -> list[int]:
+    """Move the mark of the page's idle series to ``end`` in one statement (rows re-read and,
+    on PostgreSQL, locked in the same transaction, so an edit meanwhile is never skipped);
+    returns the ids that have visits to book."""
+    async with write_transaction():
+        query = Series.select().where(
+            Series.id.is_in(ids)
+            & (Series.status == sd.ACTIVE)
+            & (Series.materialized_until.is_null() | (Series.materialized_until < end))
+        )
+        if not is_sqlite():
+            query = query.lock_rows()
+        rows = await query.run()
+        idle = [row["id"] for row in rows if _is_idle(row, at, end)]
+        if idle:
+            await Series.update({Series.materialized_until: end}).where(Series.id.is_in(idle)).run()
+    moved = set(idle)
+    return [row["id"] for row in rows if row["id"] not in moved]

@@ -8,6 +8,7 @@ from litestar.params import FromPath, FromQuery, JSONBody
 
 from eldercare.catalog import service
 from eldercare.catalog.domain import Entry
+from eldercare.catalog.menus import Menu
 from eldercare.catalog.schemas import (
     CatalogOut,
     Category,
@@ -29,6 +30,20 @@ from eldercare.web.pagination import PageParams, provide_page
 
 officer = roles("bureau_officer")
 
+# The answer shaped from each cached menu, per language: the menu is read on every visit
+# and shaping it cost as much as the rest of the request (bench/, issue 9). Keyed by region
+# and locale (bounded by the gazetteer), valid while the menu cache hands out the same menu.
+_SHAPED: dict[tuple[str | None, str], tuple[Menu, CatalogOut]] = {}
+
+
+def _shaped(menu: Menu, locale: str) -> CatalogOut:
+    hit = _SHAPED.get((menu.region_code, locale))
+    if hit is not None and hit[0] is menu:
+        return hit[1]
+    out = CatalogOut.of(menu, locale)
+    _SHAPED[(menu.region_code, locale)] = (menu, out)
+    return out
+
 
 class CatalogController(Controller):
     path = "/catalog"
@@ -39,7 +54,7 @@ class CatalogController(Controller):
     async def menu(self, request: Request, region_code: FromQuery[str | None] = None) -> CatalogOut:
         """The menu of a region (its own and inherited entries); without one, the guide menu."""
         menu = await service.region_menu(region_code.strip() if region_code else None)
-        return CatalogOut.of(menu, request_locale(request))
+        return _shaped(menu, request_locale(request))
 
     # --- items ----------------------------------------------------------------------------
 

@@ -26,10 +26,12 @@ async def age_bands(at: datetime) -> int:
         f"AND b.min_age <= {age} AND (b.max_age IS NULL OR b.max_age >= {age}))"
     )
     async with write_transaction():
-        changed = await fetch(
+        # Only the rows a birthday moved to another band come back to Python (a handful a
+        # month), not the city's million: the UPDATE below sets every row's month in SQL.
+        raised = await fetch(
             f"SELECT e.id, e.elder, e.amount_fen AS old, {band_amount} AS new "
             "FROM subsidy_entitlement e WHERE e.status IN ('active', 'suspended') "
-            "AND e.amount_month < {}",
+            f"AND e.amount_month < {{}} AND {band_amount} <> e.amount_fen",
             month,
         )
         await fetch(
@@ -38,7 +40,6 @@ async def age_bands(at: datetime) -> int:
             month,
             month,
         )
-        raised = [row for row in changed if row["new"] is not None and row["new"] != row["old"]]
         for row in raised:
             for user_id in await elder_records.linked_user_ids(row["elder"]):
                 await notify(

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 from eldercare.accounts import elders as elder_records
 from eldercare.accounts import service as accounts
 from eldercare.accounts.service import local_today
+from eldercare.accounts.tables import ElderLink
 from eldercare.actor import SYSTEM, Actor
 from eldercare.audit import service as audit
 from eldercare.db import fetch, is_sqlite, write_transaction
@@ -28,6 +29,8 @@ from eldercare.subsidies.tables import AnnualReview, Entitlement
 OPEN, OVERDUE, CONFIRMED, CLOSED = "open", "overdue", "confirmed", "closed"
 PENDING = (OPEN, OVERDUE)
 METHODS = ("online", "home_visit", "phone")
+IN_SERVICE, COMPLETED = "in_service", "completed"  # booking states whose check-in is proof
+_CHUNK = 500
 STAFF_METHODS = ("home_visit", "phone")
 
 
@@ -97,50 +100,97 @@ async def _open_due(today: date, at: datetime) -> int:
             at,
             horizon,
         )
-        for row in opened:
-            await _remind(row, at)
+        await _remind(opened, at)
     return len(opened)
 
 
-async def _remind(row: dict[str, Any], at: datetime) -> None:
-    elder = (await elder_records.elders_by_id([row["elder"]], now=at))[row["elder"]]
-    due = row["due_date"]
-    if isinstance(due, str):
-        due = date.fromisoformat(due)
-    recipients = set(await elder_records.linked_user_ids(elder.id))
-    recipients |= set(
-        await accounts.users_with_role("community_staff", region_covering=elder.region_code)
-    )
-    for user_id in recipients:
-        await notify(
-            user_id,
-            "review.opened",
-            N_("The yearly check for {name}'s allowance is due by {date}. Please confirm it."),
-            dedupe_key=f"review.opened:{row['id']}:{user_id}",
-            link="/subsidies/reviews",
-            now=at,
-            name=elder.name,
-            date=rendering.day(due),
-        )
+async def _remind(opened: list[dict[str, Any]], at: datetime) -> None:
+    """Tell each opened review's family and community staff. The elders, their links and the
+    staff of each region are read in bulk (a city opens thousands of reviews in one run);
+    only the messages themselves are one insert each."""
+    ids = sorted({row["elder"] for row in opened})
+    elders: dict[int, Any] = {}
+    links: dict[int, set[int]] = {}
+    for chunk in range(0, len(ids), _CHUNK):
+        part = ids[chunk : chunk + _CHUNK]
+        elders.update(await elder_records.elders_by_id(part, now=at))
+        for link in await ElderLink.select(ElderLink.user, ElderLink.elder).where(
+            ElderLink.elder.is_in(part)
+        ):
+            links.setdefault(link["elder"], set()).add(link["user"])
+    staff: dict[str, set[int]] = {}
+    for row in opened:
+        elder = elders[row["elder"]]
+        if elder.region_code not in staff:
+            staff[elder.region_code] = set(
+                await accounts.users_with_role("community_staff", region_covering=elder.region_code)
+            )
+        due = row["due_date"]
+        if isinstance(due, str):
+            due = date.fromisoformat(due)
+        for user_id in links.get(elder.id, set()) | staff[elder.region_code]:
+            await notify(
+                user_id,
+                "review.opened",
+                N_("The yearly check for {name}'s allowance is due by {date}. Please confirm it."),
+                dedupe_key=f"review.opened:{row['id']}:{user_id}",
+                link="/subsidies/reviews",
+                now=at,
+                name=elder.name,
+                date=rendering.day(due),
+            )
 
 
 async def _visits_as_proof(at: datetime) -> int:
-    from eldercare.booking import facts
-
-    pending = (
-        await AnnualReview.select()
-        .where(AnnualReview.status.is_in(list(PENDING)) & (AnnualReview.created_at <= at))
-        .run()
+    """Pending reviews confirmed by a caregiver's verified check-in in their window: one query
+    pairs every pending review with its elder's check-ins since the earliest window opened;
+    each review's own window is applied here."""
+    earliest = await fetch(
+        "SELECT MIN(due_date) AS due FROM subsidy_review WHERE status IN ({}, {}) "
+        "AND created_at <= {}",
+        OPEN,
+        OVERDUE,
+        at,
     )
-    confirmed = 0
-    for row in pending:
-        since = _local_midnight(domain.review_opens(row["due_date"], policy()))
-        seen = await facts.verified_check_in(row["elder"], since=since, until=at)
-        if seen is None:
+    if not earliest or earliest[0]["due"] is None:
+        return 0
+    first_due = earliest[0]["due"]
+    if isinstance(first_due, str):
+        first_due = date.fromisoformat(first_due)
+    since = _local_midnight(domain.review_opens(first_due, policy()))
+    rows = await fetch(
+        "SELECT r.id, r.entitlement, r.elder, r.due_date, r.status, b.id AS booking_id, "
+        "b.check_in_at FROM subsidy_review r JOIN booking b ON b.elder = r.elder "
+        "WHERE r.status IN ({}, {}) AND r.created_at <= {} AND b.check_in_at IS NOT NULL "
+        "AND b.check_in_at >= {} AND b.check_in_at <= {} AND b.geofence_flag = {} "
+        "AND b.status IN ({}, {}) ORDER BY r.id, b.check_in_at, b.id",
+        OPEN,
+        OVERDUE,
+        at,
+        since,
+        at,
+        False,
+        IN_SERVICE,
+        COMPLETED,
+    )
+    confirmed, done = 0, set()
+    for row in rows:
+        if row["id"] in done:
             continue
-        booking_id, checked_in = seen
+        due = (
+            row["due_date"]
+            if isinstance(row["due_date"], date)
+            else date.fromisoformat(row["due_date"])
+        )
+        checked_in = row["check_in_at"]
+        if isinstance(checked_in, str):
+            checked_in = datetime.fromisoformat(checked_in)
+        if checked_in < _local_midnight(domain.review_opens(due, policy())):
+            continue  # before this review's own window: a later check-in may still count
+        done.add(row["id"])
+        review = {**row, "due_date": due}
         if await _confirm(
-            SYSTEM, row, "visit", at=checked_in, now=at, evidence=f"booking {booking_id}"
+            SYSTEM, review, "visit", at=checked_in, now=at, evidence=f"booking {row['booking_id']}"
         ):
             confirmed += 1
     return confirmed

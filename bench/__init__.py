@@ -1,0 +1,1 @@
+"""Benchmarks at city scale (issue 9): the data generator, the load generator and `make bench`."""
