@@ -18,6 +18,7 @@ from litestar.static_files import create_static_files_router
 from eldercare import __version__, db
 from eldercare.accounts.api import AuthController, ElderController, MeController
 from eldercare.accounts.pages import AccountPages, ElderPages, StaffPages
+from eldercare.accounts.security_pages import AccountSecurityPages
 from eldercare.booking.api import BookingController, JobController, MatchController
 from eldercare.booking.complaints_api import ComplaintController
 from eldercare.booking.pages import (
@@ -50,7 +51,9 @@ from eldercare.subsidies.pages import PAGES as SUBSIDY_PAGES
 from eldercare.subsidies.staff_pages import PAGES as SUBSIDY_STAFF_PAGES
 from eldercare.web.auth import auth_middleware, provide_actor
 from eldercare.web.errors import EXCEPTION_HANDLERS
+from eldercare.web.openapi import BEARER, ErrorResponses
 from eldercare.web.pages import PreferencePages
+from eldercare.web.security import add_security_headers
 from eldercare.web.templating import template_config
 
 STATIC = Path(__file__).resolve().parent / "static"
@@ -98,6 +101,7 @@ def create_app(*, scheduler: bool | None = None) -> Litestar:
         route_handlers=[
             api,
             AccountPages,
+            AccountSecurityPages,
             ElderPages,
             StaffPages,
             PreferencePages,
@@ -126,6 +130,7 @@ def create_app(*, scheduler: bool | None = None) -> Litestar:
         ],
         dependencies={"actor": Provide(provide_actor, sync_to_thread=False)},
         middleware=[auth_middleware],
+        before_send=[add_security_headers],  # CSP, no-store, nosniff ... on every answer
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         template_config=template_config(),
         csrf_config=CSRFConfig(
@@ -142,12 +147,12 @@ def create_app(*, scheduler: bool | None = None) -> Litestar:
             description="The public JSON API of eldercare (see API.md).",
             components=Components(
                 security_schemes={
-                    "BearerToken": SecurityScheme(
+                    BEARER: SecurityScheme(
                         type="http", scheme="bearer", description="from POST /api/v1/auth/token"
                     ),
                 }
             ),
-            security=[{"BearerToken": []}],
+            # Each operation that needs sign-in says so (web/openapi.py); the rest are public.
             # Served from our own static files: bureau intranets are often offline.
             render_plugins=[
                 SwaggerRenderPlugin(
@@ -158,6 +163,7 @@ def create_app(*, scheduler: bool | None = None) -> Litestar:
                 )
             ],
         ),
+        plugins=[ErrorResponses()],  # each API operation's error answers, in the OpenAPI document
         lifespan=lifespan,
         request_max_body_size=settings.max_body_bytes,
     )

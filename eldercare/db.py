@@ -18,6 +18,7 @@ from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
 from piccolo.querystring import QueryString
 
+from eldercare import redaction
 from eldercare.settings import get_settings
 
 
@@ -32,6 +33,9 @@ class _PragmaConnection(sqlite3.Connection):
 
 def make_engine() -> Engine:
     settings = get_settings()
+    # Every process that touches the database (web, worker, CLI) builds the engine once:
+    # from here on no log line carries an ID or phone number (see redaction.py).
+    redaction.install()
     if settings.is_sqlite:
         return SQLiteEngine(
             path=settings.sqlite_path,

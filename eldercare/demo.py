@@ -84,7 +84,8 @@ async def load_demo(now: datetime | None = None) -> dict[str, int]:
                     "relationship",
                     "needs",
                 )
-            }
+            },
+            consent_health=True,  # the demo elders agreed at the counter (PIPL art. 29)
         )
         await elders.add_elder(actor, data, channel="counter", now=now)
         created += 1

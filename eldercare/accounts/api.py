@@ -6,9 +6,10 @@ from typing import Annotated
 
 from litestar import Controller, Request, get, patch, post
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 
-from eldercare.accounts import elders, service
+from eldercare.accounts import elders, service, sessions
 from eldercare.accounts.schemas import (
     Elder,
     ElderCreate,
@@ -16,6 +17,8 @@ from eldercare.accounts.schemas import (
     ElderReveal,
     ElderUpdate,
     Me,
+    PasswordChanged,
+    PasswordChangeIn,
     RegisteredUser,
     RegisterIn,
     TokenIn,
@@ -24,6 +27,7 @@ from eldercare.accounts.schemas import (
 )
 from eldercare.web.auth import CurrentActor, client_ip, roles, signed_in
 from eldercare.web.idempotency import idempotent
+from eldercare.web.openapi import ErrorBody
 from eldercare.web.pagination import PageParams, provide_page
 
 
@@ -55,6 +59,29 @@ class AuthController(Controller):
     @post("/logout", status_code=204, guards=[signed_in])
     async def logout(self, actor: CurrentActor) -> None:
         await service.sign_out(actor)
+
+    @post(
+        "/password",
+        status_code=200,
+        guards=[signed_in],
+        responses={
+            429: ResponseSpec(
+                data_container=ErrorBody,
+                description="Too many wrong current passwords; try again in a minute",
+                generate_examples=False,
+            )
+        },
+    )
+    async def change_password(
+        self, request: Request, actor: CurrentActor, data: JSONBody[PasswordChangeIn]
+    ) -> PasswordChanged:
+        ended = await sessions.change_password(
+            actor,
+            current_password=data.current_password,
+            new_password=data.new_password,
+            ip=client_ip(request),
+        )
+        return PasswordChanged(ended_sessions=ended)
 
 
 class MeController(Controller):
@@ -110,7 +137,7 @@ class ElderController(Controller):
     async def update(
         self, actor: CurrentActor, elder_id: FromPath[int], data: JSONBody[ElderUpdate]
     ) -> Elder:
-        return Elder.of(await elders.update_elder(actor, elder_id, data.changes()))
+        return Elder.of(await elders.update_elder(actor, elder_id, data.changes(), channel="app"))
 
     @post("/{elder_id:int}/reveal", status_code=200)
     async def reveal(self, actor: CurrentActor, elder_id: FromPath[int]) -> ElderReveal:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
-from eldercare.accounts import domain
+from eldercare.accounts import consents, domain
 from eldercare.accounts.service import local_today
 from eldercare.accounts.tables import Elder, ElderLink, User
 from eldercare.actor import Actor
@@ -46,6 +46,8 @@ class ElderInput:
     living_situation: str | None = None
     relationship: str | None = None
     needs: list[str] = field(default_factory=list)
+    consent_health: bool = False  # the elder agreed that health conditions are recorded
+    known_needs: list[str] = field(default_factory=list)  # on record already (an edit)
 
 
 @dataclass(frozen=True)
@@ -158,6 +160,10 @@ async def _checked(actor: Actor, data: ElderInput, today: date) -> dict:
         problems.append(
             FieldProblem("needs", N_("Unknown need: {need}."), {"need": unknown_needs[0]})
         )
+    elif no_consent := consents.health_problem(
+        data.needs, consent=data.consent_health, before=data.known_needs
+    ):
+        problems.append(no_consent)
     if problems:
         raise Invalid.many(problems)
     assert resident_id is not None and region is not None
@@ -231,6 +237,8 @@ async def add_elder(
             await ElderLink.insert(
                 ElderLink(user=actor.id, elder=elder.id, relationship=relationship, created_at=now)
             ).run()
+        if consents.health_needs(data.needs):  # _checked made sure the elder consented
+            await consents.record(actor, elder.id, consents.HEALTH, channel=channel, now=now)
         await audit.record(
             actor,
             "elder.create",
@@ -393,12 +401,20 @@ STAFF_EDITABLE = ("low_income", "disability")  # subsidy conditions, checked by 
 
 
 async def update_elder(
-    actor: Actor, elder_id: int, changes: dict, *, now: datetime | None = None
+    actor: Actor,
+    elder_id: int,
+    changes: dict,
+    *,
+    channel: str = "web",
+    now: datetime | None = None,
 ) -> ElderView:
     """Correct an elder's record (not the ID number, which is who they are): the elder's side
     or staff of the region; every field checked at once, audited with the fields changed."""
     now = now or datetime.now(UTC)
     today = local_today(now)
+    consent = changes.pop(consents.HEALTH_FIELD, False)
+    if not isinstance(consent, bool):
+        raise Invalid(consents.HEALTH_FIELD, N_("Answer true or false."))
     unknown = [key for key in changes if key not in EDITABLE + STAFF_EDITABLE]
     if unknown:
         raise Invalid(unknown[0], N_("This field cannot be changed here."))
@@ -411,6 +427,8 @@ async def update_elder(
     for key, value in flags.items():
         if not isinstance(value, bool):
             raise Invalid(key, N_("Answer true or false."))
+    known_needs = [n for n in (row["needs"] or "").split(",") if n]
+    consented_before = await consents.on_record(elder_id, consents.HEALTH)
     merged = ElderInput(
         name=changes.get("name", row["name"]),
         id_number=row["id_number"],
@@ -420,7 +438,9 @@ async def update_elder(
         lat=changes.get("lat", row["lat"] if "region_code" not in changes else None),
         lon=changes.get("lon", row["lon"] if "region_code" not in changes else None),
         living_situation=changes.get("living_situation", row["living_situation"]),
-        needs=changes.get("needs", [n for n in (row["needs"] or "").split(",") if n]),
+        needs=changes.get("needs", known_needs),
+        consent_health=consent or consented_before,
+        known_needs=known_needs,
     )
     if ("lat" in changes) != ("lon" in changes):
         raise Invalid(
@@ -453,6 +473,8 @@ async def update_elder(
                 detail=",".join(changed),
                 now=now,
             )
+        if consent and not consented_before and consents.health_needs(merged.needs):
+            await consents.record(actor, elder_id, consents.HEALTH, channel=channel, now=now)
     fresh = await Elder.select().where(Elder.id == elder_id).first().run()
     return _view(fresh, today, relationship)
 

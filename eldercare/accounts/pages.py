@@ -203,6 +203,7 @@ class ElderPages(Controller):
             living_situation=form.get("living_situation") or None,
             relationship=form.get("relationship") or None,
             needs=list(form["needs"]),
+            consent_health=form.get("consent_health") == "yes",
         )
         try:
             if typed_wrong:  # report them with every other problem of the form, store nothing
@@ -255,6 +256,7 @@ class ElderPages(Controller):
             "phone": form.get("phone") or None,
             "living_situation": form.get("living_situation") or None,
             "needs": list(form["needs"]),
+            "consent_health": form.get("consent_health") == "yes",
         }
         if "phone" not in raw or not form.get(
             "phone"

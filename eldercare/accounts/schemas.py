@@ -26,6 +26,17 @@ class TokenIn(Strict):
     password: str
 
 
+class PasswordChangeIn(Strict):
+    current_password: str
+    new_password: str
+
+
+class PasswordChanged(msgspec.Struct):
+    """Every other session and API token of the account was ended; this one stays."""
+
+    ended_sessions: int
+
+
 class UserBrief(msgspec.Struct):
     id: int
     name: str
@@ -77,6 +88,7 @@ class ElderCreate(Strict):
     living_situation: str | None = None
     relationship: str | None = None
     needs: list[str] = []
+    consent_health: bool = False  # required (true) when needs name a health condition
 
     def to_input(self) -> ElderInput:
         return ElderInput(**msgspec.structs.asdict(self))
@@ -93,6 +105,7 @@ class ElderUpdate(Strict, omit_defaults=True):
     lon: float | msgspec.UnsetType = msgspec.UNSET
     living_situation: str | None | msgspec.UnsetType = msgspec.UNSET
     needs: list[str] | msgspec.UnsetType = msgspec.UNSET
+    consent_health: bool | msgspec.UnsetType = msgspec.UNSET  # for newly added health conditions
     low_income: bool | msgspec.UnsetType = msgspec.UNSET  # staff only
     disability: bool | msgspec.UnsetType = msgspec.UNSET  # staff only
 

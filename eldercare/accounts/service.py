@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from eldercare.accounts import domain
+from eldercare.accounts import domain, throttle
 from eldercare.accounts.passwords import hash_password, verify_password
-from eldercare.accounts.tables import AuthSession, ElderLink, LoginFailure, User
+from eldercare.accounts.tables import AuthSession, ElderLink, User
 from eldercare.actor import Actor
 from eldercare.audit import service as audit
 from eldercare.db import write_transaction
@@ -20,13 +20,9 @@ from eldercare.errors import (
     FieldProblem,
     Invalid,
     NotFound,
-    TooManyAttempts,
 )
 from eldercare.geo import service as geo
 from eldercare.settings import get_settings
-
-SIGN_IN_FAILURE_LIMIT = 10
-SIGN_IN_WINDOW = timedelta(minutes=1)
 
 
 def local_today(now: datetime) -> date:
@@ -195,13 +191,7 @@ async def sign_in(
     except Invalid:
         clean_phone = phone.strip()[:32]
     phone_key = _phone_key(clean_phone)
-    recent = (
-        await LoginFailure.count()
-        .where((LoginFailure.phone_hash == phone_key) & (LoginFailure.at > now - SIGN_IN_WINDOW))
-        .run()
-    )
-    if recent >= SIGN_IN_FAILURE_LIMIT:
-        raise TooManyAttempts(N_("Too many failed sign-ins. Please wait a minute and try again."))
+    await throttle.check(phone_key, ip, now)  # per account and per address (429)
     row = (
         await User.objects()
         .where((User.phone == clean_phone) & (User.active == True))  # noqa: E712 (SQL, not Python truth)
@@ -210,7 +200,7 @@ async def sign_in(
     )  # noqa: E712
     if not await verify_password(row.password_hash if row else None, password) or row is None:
         async with write_transaction():
-            await LoginFailure.insert(LoginFailure(phone_hash=phone_key, ip=ip, at=now)).run()
+            await throttle.record_failure(phone_key, ip, now)
             await audit.record(
                 None,
                 "signin.failed",
@@ -260,9 +250,12 @@ def _bad_pair() -> Exception:
 
 
 async def resolve_session(
-    secret: str, *, kind: str, ip: str = "", now: datetime | None = None
+    secret: str, *, kind: str, ip: str = "", now: datetime | None = None, touch: bool = True
 ) -> Actor | None:
-    """The actor behind a cookie or token, or None when it is unknown, expired, idle or revoked."""
+    """The actor behind a cookie or token, or None when it is unknown, expired, idle or revoked.
+
+    A page session ends after ``session_idle_minutes`` without a request; each request
+    (``touch``) counts as activity, except the idle warning's own status check."""
     now = now or datetime.now(UTC)
     rows = (
         await AuthSession.select(
@@ -291,7 +284,7 @@ async def resolve_session(
         or (kind == "web" and now - row["last_seen_at"] > idle_limit)
     ):
         return None
-    if now - row["last_seen_at"] > timedelta(seconds=60):
+    if touch and now - row["last_seen_at"] > timedelta(seconds=60):
         await (
             AuthSession.update({AuthSession.last_seen_at: now})
             .where(AuthSession.id == row["id"])

@@ -82,3 +82,17 @@ class ElderLink(Table, tablename="elder_link"):
     elder = ForeignKey(Elder, null=False, on_delete=OnDelete.cascade, index=True)
     relationship = Varchar(length=32)
     created_at = Timestamptz()
+
+
+class Consent(Table, tablename="consent"):
+    """A separate consent (PIPL art. 29) to record one kind of sensitive data of one elder:
+    ``health`` (health conditions among the needs) or ``bank`` (an account for payments).
+    Who recorded it, through which channel (``proxy`` when staff record the elder's consent
+    in person) and when; rows are only added, a withdrawal is dated."""
+
+    elder = ForeignKey(Elder, null=False, on_delete=OnDelete.cascade, index=True)
+    purpose = Varchar(length=16)
+    given_by = ForeignKey(User, null=True, default=None, on_delete=OnDelete.set_null)
+    channel = Varchar(length=16)
+    given_at = Timestamptz()
+    withdrawn_at = Timestamptz(null=True, default=None)

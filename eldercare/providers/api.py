@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from litestar import Controller, Request, Response, get, patch, post, put
 from litestar.di import NamedDependency, Provide
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from eldercare.actor import Actor
@@ -101,14 +100,19 @@ class ProviderController(Controller):
 
     # ----------------------------------------------------------------------- offerings
 
-    @post("/{provider_id:int}/offerings", status_code=201, guards=[roles("provider_admin")])
+    @post(
+        "/{provider_id:int}/offerings",
+        status_code=201,
+        guards=[roles("provider_admin")],
+        responses={200: ResponseSpec(OfferingOut, description="Already offered: updated")},
+    )
     async def offer(
         self,
         request: Request,
         actor: CurrentActor,
         provider_id: FromPath[int],
         data: JSONBody[OfferingIn],
-    ) -> Response[Any]:
+    ) -> Response[OfferingOut]:
         """201 for a new offering; 200 when the provider already offered the item (updated)."""
         view, created = await service.set_offering(
             actor, provider_id, data.service_code, data.price_fen, active=data.active

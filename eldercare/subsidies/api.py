@@ -127,6 +127,7 @@ class ApplicationController(Controller):
                     program_code=data.program_code,
                     bank_name=data.bank_name,
                     bank_account=data.bank_account,
+                    consent_bank=data.consent_bank,
                     channel=data.channel,
                 )
             )

@@ -9,6 +9,7 @@ from typing import Any
 
 from piccolo.query import OrderByRaw
 
+from eldercare.accounts import consents
 from eldercare.accounts import elders as elder_records
 from eldercare.accounts import service as accounts
 from eldercare.accounts.service import local_today
@@ -16,7 +17,7 @@ from eldercare.actor import Actor
 from eldercare.audit import service as audit
 from eldercare.db import is_sqlite, write_transaction
 from eldercare.errors import N_, Conflict, Forbidden, Invalid, NotFound
-from eldercare.geo.domain import region_prefix
+from eldercare.geo.domain import check_region_code, region_prefix
 from eldercare.notifications.service import notify
 from eldercare.settings import get_settings
 from eldercare.subsidies import domain, entitlements, programs
@@ -134,14 +135,17 @@ async def apply(
     program_code: str,
     bank_name: str = "",
     bank_account: str = "",
+    consent_bank: bool = False,
     channel: str | None = None,
     now: datetime | None = None,
 ) -> ApplicationView:
+    """A bank account is taken only with the elder's separate consent (PIPL art. 29)."""
     now = now or datetime.now(UTC)
     elder, program = await check_eligible(
         actor, elder_id=elder_id, program_code=program_code, now=now
     )
     bank_name, bank_account = check_bank(bank_name, bank_account)
+    consents.require_bank(bank_account, consent=consent_bank)
     async with write_transaction():
         application_id = await submit(
             actor,
@@ -152,6 +156,10 @@ async def apply(
             bank_account=bank_account,
             now=now,
         )
+        if bank_account:
+            await consents.record(
+                actor, elder.id, consents.BANK, channel=_channel(actor, channel), now=now
+            )
     return await get_application(actor, application_id, now=now)
 
 
@@ -566,7 +574,8 @@ async def list_applications(
     if actor.is_staff:
         where = Application.region_code.like(f"{region_prefix(actor.region_code or '')}%")
         if region_code:
-            where = where & Application.region_code.like(f"{region_prefix(region_code)}%")
+            prefix = region_prefix(check_region_code(region_code))  # 422 when not a region code
+            where = where & Application.region_code.like(f"{prefix}%")
     else:
         mine = await elder_records.account_elder_ids(actor.id)
         if not mine:

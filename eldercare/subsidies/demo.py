@@ -81,6 +81,7 @@ async def load_demo(now: datetime) -> dict[str, int]:
                     program_code=ALLOWANCE_CODE,
                     bank_name="遂宁银行",
                     bank_account="6217731234567890",
+                    consent_bank=True,  # given at the counter with the application
                     channel="app",
                     now=when,
                 )

@@ -26,7 +26,7 @@ APPLICANTS = ("resident", "family", "community_staff")
 READERS = ("resident", "family", "community_staff", "bureau_officer")
 STAFF = ("community_staff", "bureau_officer")
 APPLY_FIELDS = frozenset({"elder_id", "program"})
-BANK_FIELDS = frozenset({"bank_name", "bank_account"})
+BANK_FIELDS = frozenset({"bank_name", "bank_account", "consent_bank"})
 QUEUE_FIELDS = frozenset({"status", "min_age", "max_age", "overdue"})
 ACTIONS = ("accept", "pass", "approve", "reject", "return", "resubmit", "withdraw")
 # Service field names → this page's field names.
@@ -200,6 +200,7 @@ class AllowancePages(Controller):
                 program_code=program,
                 bank_name=forms.text(form, "bank_name", 200),
                 bank_account=forms.text(form, "bank_account", 200),
+                consent_bank=forms.text(form, "consent_bank") == "yes",
                 channel="web",
             )
         except NotFound:

@@ -82,6 +82,7 @@ class ApplicationCreate(Strict):
     program_code: str
     bank_name: str = ""
     bank_account: str = ""
+    consent_bank: bool = False  # required (true) with a bank account (PIPL art. 29)
     channel: str | None = None
 
 

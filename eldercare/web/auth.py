@@ -19,6 +19,8 @@ from eldercare.actor import Actor
 from eldercare.errors import N_, Forbidden, NotSignedIn
 
 SESSION_COOKIE = "ec_session"
+# The idle warning asks how long the session has left; asking must not count as activity.
+QUIET_PATHS = frozenset({"/account/session"})
 
 
 def client_ip(connection: ASGIConnection) -> str:
@@ -40,7 +42,8 @@ async def _resolve(connection: ASGIConnection) -> Actor | None:
     secret = connection.cookies.get(SESSION_COOKIE)
     if not secret:
         return None
-    return await accounts.resolve_session(secret, kind="web", ip=ip)
+    quiet = connection.scope.get("method") == "GET" and connection.url.path in QUIET_PATHS
+    return await accounts.resolve_session(secret, kind="web", ip=ip, touch=not quiet)
 
 
 def auth_middleware(app: ASGIApp) -> ASGIApp:

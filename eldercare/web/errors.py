@@ -95,7 +95,20 @@ def http_error_handler(request: Request, exc: HTTPException) -> Response[Any]:
     return _api_answer(status, detail, extra, headers=getattr(exc, "headers", None))
 
 
+def _unstorable(exc: BaseException) -> bool:
+    """Input the database cannot hold: a number past its integers (SQLite raises
+    OverflowError, asyncpg a DataError caused by one) or text with a NUL character
+    (PostgreSQL, SQLSTATE 22021). The client sent it, so the answer is 400, not our 500."""
+    return (
+        isinstance(exc, OverflowError)
+        or isinstance(exc.__cause__, OverflowError)
+        or getattr(exc, "sqlstate", None) == "22021"
+    )
+
+
 def internal_error_handler(request: Request, exc: Exception) -> Response[Any]:
+    if _unstorable(exc):
+        return http_error_handler(request, HTTPException(status_code=400))
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     detail = translate(request_locale(request), _GENERIC[500])
     if not is_api(request.url.path):

@@ -9,6 +9,7 @@ from litestar.params import QueryParameter
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+MAX_OFFSET = 1_000_000_000  # far past any list; larger ones overflow SQLite's OFFSET (500)
 
 
 @dataclass(frozen=True)
@@ -21,6 +22,6 @@ def provide_page(
     limit: Annotated[
         int, QueryParameter(ge=1, description="at most 200 (larger values are capped)")
     ] = DEFAULT_LIMIT,
-    offset: Annotated[int, QueryParameter(ge=0)] = 0,
+    offset: Annotated[int, QueryParameter(ge=0, le=MAX_OFFSET)] = 0,
 ) -> PageParams:
     return PageParams(limit=min(limit, MAX_LIMIT), offset=offset)

@@ -33,6 +33,7 @@ from tests.integration.providers_support import (
     make_item,
     register,
 )
+from tests.integration.purge_support import purge
 from tests.integration.series_support import days_ahead_at
 from tests.integration.subsidies_support import make_program
 
@@ -96,9 +97,7 @@ async def wipe() -> None:
     keep = {"region", Migration._meta.tablename, "service_category"}
     every = [t for app in APP_REGISTRY.app_configs.values() for t in app.table_classes]
     tables = [t for t in sort_table_classes(every) if t._meta.tablename not in keep]
-    async with db.write_transaction():
-        for table in reversed(tables):
-            await db.engine().run_ddl(f'DELETE FROM "{table._meta.tablename}"')
+    await purge([t._meta.tablename for t in reversed(tables)])  # past audit_event's trigger
 
 
 def _tables() -> list[str]:

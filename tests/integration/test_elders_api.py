@@ -76,6 +76,7 @@ async def test_a_family_member_registers_a_parent_with_fields_derived_from_the_i
             phone="+86 138 1234 5678",
             living_situation="alone",
             needs=["mobility"],
+            consent_health=True,
         ),
     )
     assert response.status_code == 201, response.text
@@ -496,6 +497,16 @@ async def test_the_registry_is_paged_with_limit_and_offset(client, make_person):
         )
         everything += [item["id"] for item in page.json()["items"]]
     assert len(everything) == len(set(everything)) == 205
+
+
+async def test_an_offset_past_a_billion_is_refused_not_a_server_error(client, make_person):
+    staff = await make_person("community_staff", region="510903")
+    for offset in (1_000_000_001, 10**30):
+        response = await client.get(ELDERS, headers=staff.headers, params={"offset": offset})
+        assert response.status_code == 422, response.text
+        assert keys_of(response) == {"offset"}
+    edge = await client.get(ELDERS, headers=staff.headers, params={"offset": 1_000_000_000})
+    assert edge.json() == {"items": [], "total": 0}
 
 
 @pytest.mark.parametrize(

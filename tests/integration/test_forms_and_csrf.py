@@ -304,6 +304,7 @@ def elder_form(**overrides: str | list[str]) -> dict[str, str | list[str]]:
         "relationship": "child",
         "living_situation": "alone",
         "needs": ["mobility", "meals"],
+        "consent_health": "yes",
     }
     form.update(overrides)
     return form

@@ -309,6 +309,14 @@ async def test_unknown_or_unoffered_service_names_service_code(client, make_pers
     assert await Offering.count().run() == 0
 
 
+async def test_the_document_promises_the_offering_for_both_a_new_and_an_updated_one(client):
+    doc = (await client.get("/schema/openapi.json")).json()
+    answers = doc["paths"][f"{API}/{{provider_id}}/offerings"]["post"]["responses"]
+    for status in ("201", "200"):  # new; already offered, so updated
+        schema = answers[status]["content"]["application/json"]["schema"]
+        assert schema["$ref"].endswith("/OfferingOut"), (status, schema)
+
+
 async def test_another_providers_admin_gets_404_and_others_403(client, make_person, officer):
     await make_item(officer)
     _, provider_id = await approved_provider(client, make_person, officer)

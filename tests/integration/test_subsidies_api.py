@@ -101,7 +101,12 @@ async def test_the_two_level_review_through_the_api(client, make_person):
     created = await client.post(
         f"{API}/applications",
         headers=world.family.headers,
-        json={"elder_id": elder, "program_code": PROGRAM, "bank_account": "6222 0212 3456 7890"},
+        json={
+            "elder_id": elder,
+            "program_code": PROGRAM,
+            "bank_account": "6222 0212 3456 7890",
+            "consent_bank": True,
+        },
     )
     assert created.status_code == 201, created.text
     application = created.json()
@@ -181,6 +186,23 @@ async def test_the_two_level_review_through_the_api(client, make_person):
         f"{API}/applications", headers=world.staff.headers, params={"status": "approved"}
     )
     assert [a["id"] for a in queue.json()["items"]] == [application["id"]]
+
+
+async def test_the_review_queue_filtered_by_something_that_is_no_region_code_is_refused(
+    client, make_person
+):
+    world = await build_world(make_person)
+    await add_elder(client, world.family, birth=date(1940, 5, 1))
+    for bad in ("\x0c", "5109", "abcdef"):
+        queue = await client.get(
+            f"{API}/applications", headers=world.staff.headers, params={"region_code": bad}
+        )
+        assert queue.status_code == 422, (bad, queue.text)
+        assert keys(queue) == ["region_code"]
+    district = await client.get(
+        f"{API}/applications", headers=world.staff.headers, params={"region_code": "510903"}
+    )
+    assert district.status_code == 200
 
 
 async def test_the_first_reviewer_cannot_approve(client, make_person):

@@ -147,6 +147,7 @@ async def test_a_family_applies_in_three_steps_and_staff_and_an_officer_decide_o
                 "program": PROGRAM,
                 "bank_name": "农业银行",
                 "bank_account": "6228 4800 1234 5678",
+                "consent_bank": "yes",
             },
         )
         assert sent.status_code == 303, sent.text
