@@ -74,13 +74,16 @@ class AccountPages(Controller):
             )
         except DomainError as error:
             form.pop("password", None)
-            return render(
+            page = render(
                 request,
                 "accounts/login.html",
                 status_code=error.status_code,
                 form=form,
                 errors=field_errors(request, error),
             )
+            if error.status_code == 429:  # the throttle counts one minute
+                page.headers["Retry-After"] = "60"
+            return page
         response = Redirect(safe_next(form.get("next"), "/account"))
         session_cookie(response, result.token)
         if result.user.locale:

@@ -16,6 +16,7 @@ from eldercare.web.i18n import (
     DEFAULT_LOCALE,
     format_day,
     format_moment,
+    format_money,
     format_month,
     translate,
 )
@@ -35,6 +36,11 @@ def day(value: date) -> dict[str, str]:
 def month(value: int) -> dict[str, int]:
     """A month as the integer ``YYYYMM``: "2026年12月", "December 2026"."""
     return {"month": value}
+
+
+def money(fen: int) -> str:
+    """An amount as people write it in both languages: "¥1,200.00"."""
+    return format_money(fen)
 
 
 def in_each_language(zh: str, en: str) -> dict[str, str]:

@@ -50,6 +50,6 @@ async def age_bands(at: datetime) -> int:
                     link="/subsidies",
                     now=at,
                     month=rendering.month(month),
-                    amount=f"¥{row['new'] // 100}.{row['new'] % 100:02d}",
+                    amount=rendering.money(row["new"]),
                 )
     return len(raised)

@@ -67,17 +67,24 @@ def _validation_extra(exc: ValidationException, locale: str) -> list[dict[str, s
     return extra
 
 
+# A refusal for too many attempts says when to try again (the throttle counts one minute).
+_RETRY_AFTER = {429: {"Retry-After": "60"}}
+
+
 def domain_error_handler(request: Request, exc: DomainError) -> Response[Any]:
     locale = request_locale(request)
     detail = translate(locale, exc.message, **exc.params)
+    headers = _RETRY_AFTER.get(exc.status_code)
     if not is_api(request.url.path):
         if isinstance(exc, NotSignedIn):
             return Redirect(f"/login?next={request.url.path}")
-        return _page_answer(request, exc.status_code, detail)
+        page = _page_answer(request, exc.status_code, detail)
+        page.headers.update(headers or {})
+        return page
     extra = [
         {"key": p.key, "message": translate(locale, p.message, **p.params)} for p in exc.problems
     ]
-    return _api_answer(exc.status_code, detail, extra)
+    return _api_answer(exc.status_code, detail, extra, headers=headers)
 
 
 def http_error_handler(request: Request, exc: HTTPException) -> Response[Any]:
