@@ -19,7 +19,7 @@ from eldercare.reports.service import (
     staff_prefix,
     zone,
 )
-from eldercare.subsidies import applications, discovery, reviews
+from eldercare.subsidies import application_views, discovery, reviews
 
 TODAY_LIST = 10  # reviews, outreach and applications on the page; each links to the full list
 TODAY_VISITS = 200
@@ -53,7 +53,7 @@ class Today:
     review_total: int
     outreach: list[discovery.OutreachView]
     outreach_total: int
-    applications: list[applications.ApplicationView]
+    applications: list[application_views.ApplicationView]
     application_total: int
     care_alerts: list[CareAlert]
 
@@ -101,7 +101,7 @@ async def today(actor: Actor, *, now: datetime | None = None) -> Today:
     late, late_total = await reviews.list_reviews(actor, status="overdue", limit=TODAY_LIST)
     names = await elder_records.elders_by_id([r.elder_id for r in late], now=now)
     outreach, outreach_total = await discovery.outreach_list(actor, limit=TODAY_LIST, now=now)
-    waiting, waiting_total = await applications.list_applications(
+    waiting, waiting_total = await application_views.list_applications(
         actor, status="open", limit=TODAY_LIST, now=now
     )
     return Today(

@@ -14,6 +14,7 @@ from litestar.params import Body, FromPath, FromQuery, JSONBody
 
 from eldercare.settings import get_settings
 from eldercare.subsidies import (
+    application_views,
     applications,
     departures,
     discovery,
@@ -146,7 +147,7 @@ class ApplicationController(Controller):
         max_age: FromQuery[int | None] = None,
         overdue: FromQuery[bool] = False,
     ) -> ApplicationPage:
-        items, total = await applications.list_applications(
+        items, total = await application_views.list_applications(
             actor,
             status=status,
             region_code=region_code,

@@ -3,11 +3,8 @@ trail of every step. Approval creates the entitlement in the same transaction.""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-
-from piccolo.query import OrderByRaw
 
 from eldercare.accounts import consents
 from eldercare.accounts import elders as elder_records
@@ -17,10 +14,10 @@ from eldercare.actor import Actor
 from eldercare.audit import service as audit
 from eldercare.db import is_sqlite, write_transaction
 from eldercare.errors import N_, Conflict, Forbidden, Invalid, NotFound
-from eldercare.geo.domain import check_region_code, region_prefix
 from eldercare.notifications.service import notify
 from eldercare.settings import get_settings
-from eldercare.subsidies import domain, entitlements, programs
+from eldercare.subsidies import application_views, domain, entitlements, programs
+from eldercare.subsidies.application_views import ApplicationView
 from eldercare.subsidies.programs import ProgramView
 from eldercare.subsidies.tables import (
     Application,
@@ -28,44 +25,6 @@ from eldercare.subsidies.tables import (
     ApplicationStep,
     Outreach,
 )
-
-
-@dataclass(frozen=True)
-class StepView:
-    decision: str
-    actor_id: int
-    role: str
-    comment: str
-    at: datetime
-
-
-@dataclass(frozen=True)
-class DocumentInfo:
-    id: int
-    kind: str
-    filename: str
-    content_type: str
-    size: int
-    uploaded_at: datetime
-
-
-@dataclass(frozen=True)
-class ApplicationView:
-    id: int
-    elder_id: int
-    elder_name: str
-    program_code: str
-    program_name: str
-    status: str
-    channel: str
-    age: int
-    region_code: str
-    submitted_at: datetime
-    due_on: date
-    overdue: bool
-    waiting_days: int
-    steps: list[StepView]
-    documents: list[DocumentInfo]
 
 
 def is_workday(day: date) -> bool:
@@ -481,131 +440,4 @@ async def get_application(
     actor: Actor, application_id: int, *, now: datetime | None = None
 ) -> ApplicationView:
     row = await load(actor, application_id)
-    return (await _views([row], now or datetime.now(UTC)))[0]
-
-
-async def _views(rows: list[dict[str, Any]], now: datetime) -> list[ApplicationView]:
-    if not rows:
-        return []
-    ids = [row["id"] for row in rows]
-    steps: dict[int, list[StepView]] = {}
-    for step in (
-        await ApplicationStep.select()
-        .where(ApplicationStep.application.is_in(ids))
-        .order_by(ApplicationStep.id)
-        .run()
-    ):
-        steps.setdefault(step["application"], []).append(
-            StepView(step["decision"], step["actor_id"], step["role"], step["comment"], step["at"])
-        )
-    documents: dict[int, list[DocumentInfo]] = {}
-    for doc in (
-        await ApplicationDocument.select(
-            ApplicationDocument.id,
-            ApplicationDocument.application,
-            ApplicationDocument.kind,
-            ApplicationDocument.filename,
-            ApplicationDocument.content_type,
-            ApplicationDocument.size,
-            ApplicationDocument.uploaded_at,
-        )
-        .where(ApplicationDocument.application.is_in(ids))
-        .order_by(ApplicationDocument.id)
-        .run()
-    ):
-        documents.setdefault(doc["application"], []).append(
-            DocumentInfo(
-                doc["id"],
-                doc["kind"],
-                doc["filename"],
-                doc["content_type"],
-                doc["size"],
-                doc["uploaded_at"],
-            )
-        )
-    by_id = await programs.programs_by_id()
-    elders = await elder_records.elders_by_id([row["elder"] for row in rows], now=now)
-    today = local_today(now)
-    return [
-        ApplicationView(
-            id=row["id"],
-            elder_id=row["elder"],
-            elder_name=elders[row["elder"]].name,
-            program_code=by_id[row["program"]].code,
-            program_name=by_id[row["program"]].name,
-            status=row["status"],
-            channel=row["channel"],
-            age=row["age"],
-            region_code=row["region_code"],
-            submitted_at=row["submitted_at"],
-            due_on=row["due_on"],
-            overdue=domain.is_overdue(row["status"], row["due_on"], today),
-            waiting_days=(today - local_today(row["submitted_at"])).days,
-            steps=steps.get(row["id"], []),
-            documents=documents.get(row["id"], []),
-        )
-        for row in rows
-    ]
-
-
-async def list_applications(
-    actor: Actor,
-    *,
-    status: str | None = None,
-    region_code: str | None = None,
-    min_age: int | None = None,
-    max_age: int | None = None,
-    overdue_only: bool = False,
-    elder_id: int | None = None,
-    limit: int = 50,
-    offset: int = 0,
-    now: datetime | None = None,
-) -> tuple[list[ApplicationView], int]:
-    """Staff: their region's queue, overdue first (earliest deadline first). Others: the
-    applications of the elders they act for."""
-    now = now or datetime.now(UTC)
-    if status is not None and status not in (
-        *domain.OPEN,
-        domain.APPROVED,
-        domain.REJECTED,
-        "open",
-    ):
-        raise Invalid("status", N_("Unknown status {status}."), status=status)
-    if actor.is_staff:
-        where = Application.region_code.like(f"{region_prefix(actor.region_code or '')}%")
-        if region_code:
-            prefix = region_prefix(check_region_code(region_code))  # 422 when not a region code
-            where = where & Application.region_code.like(f"{prefix}%")
-    else:
-        mine = await elder_records.account_elder_ids(actor.id)
-        if not mine:
-            return [], 0
-        where = Application.elder.is_in(mine)
-    where = where & (Application.status != domain.WITHDRAWN)
-    if elder_id is not None:
-        where = where & (Application.elder == elder_id)
-    if status == "open":  # everything still waiting for someone
-        where = where & Application.status.is_in(list(domain.OPEN))
-    elif status:
-        where = where & (Application.status == status)
-    if min_age is not None:
-        where = where & (Application.age >= min_age)
-    if max_age is not None:
-        where = where & (Application.age <= max_age)
-    if overdue_only:
-        where = (
-            where
-            & Application.status.is_in(list(domain.IN_REVIEW))
-            & (Application.due_on < local_today(now))
-        )
-    total = await Application.count().where(where).run()
-    query = Application.select().where(where)
-    if actor.is_staff:  # open cases first, the earliest deadline (so the overdue) first
-        open_first = OrderByRaw(
-            "CASE WHEN status IN ('submitted', 'accepted', 'reviewed') THEN 0 ELSE 1 END"
-        )
-        query = query.order_by(open_first).order_by(Application.due_on).order_by(Application.id)
-    else:
-        query = query.order_by(Application.id, ascending=False)
-    rows = await query.limit(limit).offset(offset).run()
-    return await _views(rows, now), total
+    return (await application_views.views([row], now or datetime.now(UTC)))[0]

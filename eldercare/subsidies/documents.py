@@ -14,7 +14,7 @@ from eldercare.audit import service as audit
 from eldercare.db import write_transaction
 from eldercare.errors import N_, Conflict, Invalid, NotFound
 from eldercare.settings import get_settings
-from eldercare.subsidies import applications, domain
+from eldercare.subsidies import application_views, applications, domain
 from eldercare.subsidies.tables import ApplicationDocument
 
 KINDS = ("id_card", "household_register", "bank_card", "other")
@@ -64,7 +64,7 @@ async def upload(
     filename: str,
     content: bytes,
     now: datetime | None = None,
-) -> applications.DocumentInfo:
+) -> application_views.DocumentInfo:
     now = now or datetime.now(UTC)
     row = await applications.load(actor, application_id)
     if kind not in KINDS:
@@ -112,7 +112,9 @@ async def upload(
             detail=f"{kind} {len(content)}",
             now=now,
         )
-    return applications.DocumentInfo(document.id, kind, safe_name, content_type, len(content), now)
+    return application_views.DocumentInfo(
+        document.id, kind, safe_name, content_type, len(content), now
+    )
 
 
 async def download(actor: Actor, application_id: int, document_id: int) -> Download:

@@ -20,14 +20,14 @@ from eldercare.accounts.service import local_today
 from eldercare.actor import Actor
 from eldercare.errors import N_, DomainError, FieldProblem
 from eldercare.subsidies import (
-    applications,
+    application_views,
     domain,
     entitlements,
     programs,
     reviews,
     vouchers,
 )
-from eldercare.subsidies.applications import ApplicationView
+from eldercare.subsidies.application_views import ApplicationView
 from eldercare.web.i18n import translate
 from eldercare.web.locale import request_locale
 
@@ -233,7 +233,7 @@ async def apply_choices(actor: Actor, elder_id: int | None, q: str) -> ApplyChoi
 
 async def open_application(actor: Actor, elder_id: int, program_code: str) -> int | None:
     """The open application a second one ran into, to link to it."""
-    found, _ = await applications.list_applications(actor, elder_id=elder_id)
+    found, _ = await application_views.list_applications(actor, elder_id=elder_id)
     return next(
         (a.id for a in found if a.program_code == program_code and a.status in domain.OPEN),
         None,
@@ -276,7 +276,7 @@ async def overview(actor: Actor, at: datetime) -> Overview:
     """The elder's side of "My allowance": what each of my elders can apply for, what was
     applied for, what is paid, this month's voucher credit and the yearly checks waiting."""
     elders = (await elder_records.list_elders(actor, limit=LIST_LIMIT))[0]
-    mine, _ = await applications.list_applications(actor, limit=LIST_LIMIT, now=at)
+    mine, _ = await application_views.list_applications(actor, limit=LIST_LIMIT, now=at)
     paid, _ = await entitlements.list_entitlements(actor, limit=LIST_LIMIT, now=at)
     month = domain.month_of(local_today(at))
     balances = {

@@ -18,7 +18,7 @@ from litestar.response import Redirect, Template
 from eldercare.actor import Actor
 from eldercare.errors import N_, DomainError, Invalid, NotFound
 from eldercare.settings import get_settings
-from eldercare.subsidies import applications, documents, domain, forms, reviews
+from eldercare.subsidies import application_views, applications, documents, domain, forms, reviews
 from eldercare.web.auth import current_actor, roles, signed_in
 from eldercare.web.templating import render
 
@@ -133,7 +133,7 @@ class AllowancePages(Controller):
     async def mine(self, request: Request, done: FromQuery[str] = "") -> Template:
         actor = current_actor(request)
         if actor.is_staff:
-            late = (await applications.list_applications(actor, overdue_only=True, limit=1))[1]
+            late = (await application_views.list_applications(actor, overdue_only=True, limit=1))[1]
             return render(request, "subsidies/mine.html", staff=True, late=late, done=done[:20])
         overview = await forms.overview(actor, forms.now())
         return render(request, "subsidies/mine.html", staff=False, o=overview, done=done[:20])
@@ -377,10 +377,10 @@ class ReviewQueuePages(Controller):
         filters, problems = forms.queue_filters(
             actor, status=status, min_age=min_age, max_age=max_age, overdue=overdue, page=page
         )
-        items: list[applications.ApplicationView] = []
+        items: list[application_views.ApplicationView] = []
         total = 0
         if not problems:
-            items, total = await applications.list_applications(
+            items, total = await application_views.list_applications(
                 actor,
                 status=filters.status or None,
                 min_age=filters.min_age,

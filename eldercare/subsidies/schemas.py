@@ -9,7 +9,7 @@ import msgspec
 
 from eldercare.booking.schemas import local
 from eldercare.subsidies import domain
-from eldercare.subsidies.applications import ApplicationView, DocumentInfo
+from eldercare.subsidies.application_views import ApplicationView, DocumentInfo
 from eldercare.subsidies.discovery import OutreachView
 from eldercare.subsidies.entitlements import EntitlementView
 from eldercare.subsidies.payments import PaymentView

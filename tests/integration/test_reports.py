@@ -31,7 +31,7 @@ from eldercare.booking import service as bookings
 from eldercare.booking import visits
 from eldercare.reports import pages as report_pages
 from eldercare.reports import service, today
-from eldercare.subsidies import applications, discovery, reviews
+from eldercare.subsidies import application_views, applications, discovery, reviews
 from eldercare.subsidies import jobs as subsidy_jobs
 from tests.factories import valid_id_number
 from tests.integration.booking_support import ITEM
@@ -443,7 +443,7 @@ async def test_overdue_yearly_checks_and_the_outreach_list_appear_on_the_today_p
             assert f'id="outreach-{o.id}"' in html and o.elder_name in html
         assert 'href="/staff/subsidies/outreach"' in html
         assert 'href="/staff/subsidies"' in html
-        [waiting] = (await applications.list_applications(r.staff, status="open", now=NOW))[0]
+        [waiting] = (await application_views.list_applications(r.staff, status="open", now=NOW))[0]
         assert waiting.elder_name == "赵老太"
         assert f'href="/subsidies/applications/{waiting.id}"' in html
         assert f'href="/elders/{r.elders["赵老太"]}"' in html

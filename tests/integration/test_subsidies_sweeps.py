@@ -6,7 +6,14 @@ from __future__ import annotations
 from datetime import date
 
 from eldercare.db import fetch
-from eldercare.subsidies import applications, departures, discovery, jobs, reviews
+from eldercare.subsidies import (
+    application_views,
+    applications,
+    departures,
+    discovery,
+    jobs,
+    reviews,
+)
 from tests.integration.subsidies_support import (
     PROGRAM,
     add_elder,
@@ -48,12 +55,12 @@ async def test_discovery_with_auto_grant_prefills_an_application_for_staff(clien
     # Reaches a program's minimum age later: found on the run after the birthday.
     nearly = await add_elder(client, world.staff, birth=date(1927, 1, 15), name="快百岁")
     await jobs.discover_eligible(local(2026, 12, 1, 3, 0))
-    queue, _ = await applications.list_applications(world.staff_actor, status="submitted")
+    queue, _ = await application_views.list_applications(world.staff_actor, status="submitted")
     assert [
         (a.elder_id, a.program_code, a.channel) for a in queue if a.program_code == "baisui"
     ] == [(centenarian, "baisui", "discovered")]
     await jobs.discover_eligible(local(2027, 1, 16, 3, 0))
-    queue, _ = await applications.list_applications(world.staff_actor, status="submitted")
+    queue, _ = await application_views.list_applications(world.staff_actor, status="submitted")
     assert {a.elder_id for a in queue if a.program_code == "baisui"} == {centenarian, nearly}
 
 
