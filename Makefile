@@ -54,3 +54,10 @@ crash-test: $(STAMP)
 .PHONY: bench
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
+
+# Scale-out (issue 9): two web processes (`serve --no-scheduler`) and two `eldercare worker`s on
+# the fresh PostgreSQL database DATABASE_URL names, under load on both ports while pairs of
+# `jobs run` race; then no duplicate, lost or overlapping row. PostgreSQL only; ~1 minute.
+.PHONY: scale-out-test
+scale-out-test: $(STAMP)
+	$(BIN)/python scripts/scale_out_test.py

@@ -26,11 +26,16 @@ def _run(coro_factory: Callable[[], Awaitable[Any]]) -> Any:
 
 
 async def _migrate() -> None:
+    """Every process migrates as it starts; on PostgreSQL one at a time (web processes and
+    workers started together raced to create the same tables and indexes, and all but one
+    crashed). The others wait, then find nothing left to do."""
     from eldercare import db
     from eldercare.geo import service as geo
+    from eldercare.scheduling.runner import cluster_lock
 
-    await db.migrate()
-    await geo.sync_gazetteer()
+    async with cluster_lock("migrate", wait=True):
+        await db.migrate()
+        await geo.sync_gazetteer()
 
 
 def cmd_migrate(_: argparse.Namespace) -> int:
@@ -105,7 +110,7 @@ def cmd_worker(_: argparse.Namespace) -> int:
     """The scheduler alone, for deployments whose web processes run without it."""
     import signal
 
-    from eldercare.scheduling.scheduler import build_scheduler
+    from eldercare.scheduling.scheduler import build_scheduler, drain
 
     async def work() -> None:
         await _migrate()
@@ -117,7 +122,7 @@ def cmd_worker(_: argparse.Namespace) -> int:
             loop.add_signal_handler(sig, stop.set)
         print(f"worker running {len(scheduler.get_jobs())} scheduled sweeps; Ctrl-C stops")
         await stop.wait()
-        scheduler.shutdown(wait=False)
+        await drain(scheduler)  # the runs under way finish first
 
     _run(work)
     return 0

@@ -35,9 +35,11 @@ def report_progress(done: int, total: int | None = None) -> None:
 
 
 @contextlib.asynccontextmanager
-async def cluster_lock(name: str) -> AsyncIterator[bool]:
+async def cluster_lock(name: str, *, wait: bool = False) -> AsyncIterator[bool]:
     """True when this process may run ``name`` now. On PostgreSQL a session advisory lock held
-    on its own connection for the run; SQLite serves one machine, where sweeps are idempotent."""
+    on its own connection for the run; SQLite serves one machine, where sweeps are idempotent.
+    With ``wait``, queue for the lock instead (always True): for work that must run one at a
+    time but by everyone, like the migrations each process applies as it starts."""
     db = engine()
     if not isinstance(db, PostgresEngine):
         yield True
@@ -46,7 +48,13 @@ async def cluster_lock(name: str) -> AsyncIterator[bool]:
     key = int.from_bytes(zlib.crc32(name.encode()).to_bytes(4, "big"), "big", signed=True)
     connection = await db.get_new_connection()
     try:
-        got = await connection.fetchval("SELECT pg_try_advisory_lock($1, $2)", LOCK_NAMESPACE, key)
+        if wait:
+            await connection.execute("SELECT pg_advisory_lock($1, $2)", LOCK_NAMESPACE, key)
+            got = True
+        else:
+            got = await connection.fetchval(
+                "SELECT pg_try_advisory_lock($1, $2)", LOCK_NAMESPACE, key
+            )
         try:
             yield bool(got)
         finally:
