@@ -141,7 +141,12 @@ def cmd_jobs_list(_: argparse.Namespace) -> int:
         run = runs.get(name)
         last = "never run"
         if run:
-            state = f"error: {run['error']}" if run["error"] else f"{run['rows']} rows"
+            if run["error"]:
+                state = f"error: {run['error']}"
+            elif run["finished_at"] is None:  # running now, or its process was killed
+                state = f"not finished (started {run['started_at']:%Y-%m-%d %H:%M} UTC)"
+            else:
+                state = f"{run['rows']} rows"
             last = f"last as of {run['as_of']:%Y-%m-%d %H:%M} UTC, {state}"
         print(f"{name:<24} {spec.trigger_text:<28} {last}")
         print(f"{'':<24} {spec.description}")

@@ -64,6 +64,28 @@ def run_command(args: list[str], database_url: str, cwd: Path) -> subprocess.Com
     return result
 
 
+# ----------------------------------------------------------------------------- jobs list
+
+
+async def test_jobs_list_tells_a_run_that_never_finished_from_a_finished_one(capsys):
+    from datetime import UTC, datetime
+
+    from eldercare.scheduling.tables import JobRun
+
+    at = datetime(2026, 11, 28, 1, 0, tzinfo=UTC)
+    await JobRun.insert(
+        JobRun(name="expire_offers", as_of=at, started_at=at, finished_at=at, rows=3),
+        JobRun(name="age_bands", as_of=at, started_at=at, rows=0),  # its process was killed
+    ).run()
+    assert await run_cli(["jobs", "list"]) == 0
+    lines = {
+        line.split()[0]: line for line in capsys.readouterr().out.splitlines() if line[:1] != " "
+    }
+    assert lines["expire_offers"].endswith("3 rows")
+    assert "not finished (started 2026-11-28 01:00 UTC)" in lines["age_bands"]
+    assert "rows" not in lines["age_bands"]
+
+
 # ----------------------------------------------------------------------------- user add
 
 
