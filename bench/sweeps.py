@@ -130,7 +130,8 @@ async def annual_reviews(at: datetime) -> dict:
         return len(opened) + len(late)
 
     ref_seconds, ref_rows = await _timed(reference)
-    seconds, rows = await _timed(lambda: all_jobs()["annual_reviews"].sweep(at))
+    sweep = all_jobs()["annual_reviews"].sweep  # imported before the clock starts
+    seconds, rows = await _timed(lambda: sweep(at))
     await _drop("bench_ref_review")
     return _row("annual_reviews", seconds, rows, ref_seconds, ref_rows)
 
@@ -165,7 +166,8 @@ async def monthly_payments(at: datetime) -> dict:
 
     ref_seconds, ref_rows = await _timed(reference)
     await _drop("bench_ref_payment")
-    seconds, rows = await _timed(lambda: all_jobs()["monthly_payments"].sweep(at))
+    sweep = all_jobs()["monthly_payments"].sweep  # imported before the clock starts
+    seconds, rows = await _timed(lambda: sweep(at))
     return _row(
         "monthly_payments",
         seconds,
@@ -191,7 +193,8 @@ async def age_bands(at: datetime) -> dict:
         "SELECT COUNT(*) AS n FROM subsidy_entitlement WHERE status IN ('active', 'suspended') "
         f"AND amount_month < {month}"
     )
-    seconds, raised = await _timed(lambda: all_jobs()["age_bands"].sweep(at))
+    sweep = all_jobs()["age_bands"].sweep  # imported before the clock starts
+    seconds, raised = await _timed(lambda: sweep(at))
     await _vacuum("subsidy_entitlement")
     band = (
         "(SELECT b.amount_fen FROM subsidy_band b WHERE b.program = e.program "
@@ -268,7 +271,8 @@ async def materialize_series() -> dict:
     await _drop("bench_ref_occurrence", "bench_ref_booking")
     await _vacuum("series")
     active = await _sql("SELECT COUNT(*) AS n FROM series WHERE status = 'active'")
-    seconds, rows = await _timed(lambda: all_jobs()["materialize_series"].sweep(at))
+    sweep = all_jobs()["materialize_series"].sweep  # imported before the clock starts
+    seconds, rows = await _timed(lambda: sweep(at))
     return _row(
         "materialize_series",
         seconds,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import AsyncIterator
+from datetime import date, datetime
 from typing import Any
 
 from piccolo.engine.base import Engine
@@ -73,6 +74,15 @@ async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
     Runs inside the current transaction when there is one.
     """
     return list(await engine().run_querystring(QueryString(sql, *args)))
+
+
+def as_date(value: Any) -> date:
+    """A DATE column's value from a raw ``fetch``: PostgreSQL gives a date, SQLite its text."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
 
 
 async def open_pool() -> None:

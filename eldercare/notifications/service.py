@@ -7,13 +7,14 @@ messages that exist (see dispatch.py).
 
 from __future__ import annotations
 
+import functools
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from eldercare.actor import Actor
-from eldercare.db import fetch, write_transaction
+from eldercare.db import fetch, is_sqlite, write_transaction
 from eldercare.errors import N_, NotFound
 from eldercare.notifications import domain
 from eldercare.notifications.rendering import render
@@ -60,6 +61,92 @@ async def notify(
             now,
             now,
         )
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message for ``notify_many``: the same fields ``notify`` takes."""
+
+    user_id: int
+    kind: str
+    message: str
+    dedupe_key: str
+    link: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+_BULK_ROWS = 500  # SQLite: 7 parameters a row, far below its limit
+
+
+async def notify_many(messages: list[Outgoing], *, now: datetime | None = None) -> int:
+    """``notify`` for many messages at once (a sweep telling a city): the same rows ``notify``
+    writes and the same ``dedupe_key`` rule, in a few statements (PostgreSQL: one insert of
+    arrays; SQLite: multi-row inserts of 500). Call it inside the use case's transaction;
+    returns how many were new."""
+    now = now or datetime.now(UTC)
+    first: dict[str, Outgoing] = {}
+    for m in messages:
+        first.setdefault(m.dedupe_key, m)
+    unique = list(first.values())
+    if not unique:
+        return 0
+    if is_sqlite():
+        added = []
+        for chunk in range(0, len(unique), _BULK_ROWS):
+            added += await _insert_rows(unique[chunk : chunk + _BULK_ROWS], now)
+    else:
+        added = await _insert_arrays(unique, now)
+    by_sms = sorted(row["id"] for row in added if _by_sms(row["kind"]))
+    for chunk in range(0, len(by_sms), _BULK_ROWS):
+        part = by_sms[chunk : chunk + _BULK_ROWS]
+        await fetch(
+            "INSERT INTO notification_delivery (notification, channel, state, attempts, "
+            "next_attempt_at, claimed_at, sent_at, last_error, created_at) VALUES "
+            + ", ".join(f"({int(nid)}, {{}}, {{}}, 0, {{}}, NULL, NULL, '', {{}})" for nid in part)
+            + " ON CONFLICT (notification, channel) DO NOTHING",
+            *[v for _ in part for v in (domain.SMS, domain.PENDING, now, now)],
+        )
+    return len(added)
+
+
+@functools.lru_cache(maxsize=256)
+def _by_sms(kind: str) -> bool:
+    return domain.SMS in domain.channels_for(kind)
+
+
+def _params(m: Outgoing) -> str:
+    return json.dumps(m.params, ensure_ascii=False, default=str)
+
+
+async def _insert_rows(part: list[Outgoing], now: datetime) -> list[dict[str, Any]]:
+    args: list[Any] = []
+    for m in part:
+        args += [m.user_id, m.kind, m.message, _params(m), m.link, m.dedupe_key, now]
+    return await fetch(
+        "INSERT INTO notification (user_id, kind, message, params, link, dedupe_key, "
+        "created_at, read_at) VALUES "
+        + ", ".join("({}, {}, {}, {}, {}, {}, {}, NULL)" for _ in part)
+        + " ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, kind",
+        *args,
+    )
+
+
+async def _insert_arrays(part: list[Outgoing], now: datetime) -> list[dict[str, Any]]:
+    """One statement whatever the count: six arrays unnested (thousands of parameters would
+    cost more to send than the insert)."""
+    return await fetch(
+        "INSERT INTO notification (user_id, kind, message, params, link, dedupe_key, "
+        "created_at, read_at) SELECT u, k, m, p, l, d, {}, NULL FROM unnest({}::integer[], "
+        "{}::text[], {}::text[], {}::text[], {}::text[], {}::text[]) AS t(u, k, m, p, l, d) "
+        "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id, kind",
+        now,
+        [m.user_id for m in part],
+        [m.kind for m in part],
+        [m.message for m in part],
+        [_params(m) for m in part],
+        [m.link for m in part],
+        [m.dedupe_key for m in part],
+    )
 
 
 @dataclass(frozen=True)

@@ -12,16 +12,17 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from eldercare.accounts import elders as elder_records
+from eldercare.accounts import links as account_links
 from eldercare.accounts import service as accounts
 from eldercare.accounts.service import local_today
-from eldercare.accounts.tables import ElderLink
 from eldercare.actor import SYSTEM, Actor
 from eldercare.audit import service as audit
-from eldercare.db import fetch, is_sqlite, write_transaction
+from eldercare.booking import facts as booking_facts
+from eldercare.db import as_date, fetch, is_sqlite, write_transaction
 from eldercare.errors import N_, Conflict, Forbidden, Invalid, NotFound
 from eldercare.geo.domain import region_prefix
 from eldercare.notifications import rendering
-from eldercare.notifications.service import notify
+from eldercare.notifications.service import Outgoing, notify, notify_many
 from eldercare.settings import get_settings
 from eldercare.subsidies import domain, entitlements, payments
 from eldercare.subsidies.tables import AnnualReview, Entitlement
@@ -106,91 +107,92 @@ async def _open_due(today: date, at: datetime) -> int:
 
 async def _remind(opened: list[dict[str, Any]], at: datetime) -> None:
     """Tell each opened review's family and community staff. The elders, their links and the
-    staff of each region are read in bulk (a city opens thousands of reviews in one run);
-    only the messages themselves are one insert each."""
+    staff of each region are read in bulk, and the messages written in bulk: a city opens
+    thousands of reviews in one run."""
     ids = sorted({row["elder"] for row in opened})
     elders: dict[int, Any] = {}
-    links: dict[int, set[int]] = {}
     for chunk in range(0, len(ids), _CHUNK):
-        part = ids[chunk : chunk + _CHUNK]
-        elders.update(await elder_records.elders_by_id(part, now=at))
-        for link in await ElderLink.select(ElderLink.user, ElderLink.elder).where(
-            ElderLink.elder.is_in(part)
-        ):
-            links.setdefault(link["elder"], set()).add(link["user"])
+        elders.update(await elder_records.elders_by_id(ids[chunk : chunk + _CHUNK], now=at))
+    links = await account_links.linked_users_by_elder(ids)
     staff: dict[str, set[int]] = {}
+    messages = []
     for row in opened:
         elder = elders[row["elder"]]
         if elder.region_code not in staff:
             staff[elder.region_code] = set(
                 await accounts.users_with_role("community_staff", region_covering=elder.region_code)
             )
-        due = row["due_date"]
-        if isinstance(due, str):
-            due = date.fromisoformat(due)
+        due = rendering.day(as_date(row["due_date"]))
         for user_id in links.get(elder.id, set()) | staff[elder.region_code]:
-            await notify(
-                user_id,
-                "review.opened",
-                N_("The yearly check for {name}'s allowance is due by {date}. Please confirm it."),
-                dedupe_key=f"review.opened:{row['id']}:{user_id}",
-                link="/subsidies/reviews",
-                now=at,
-                name=elder.name,
-                date=rendering.day(due),
+            messages.append(
+                Outgoing(
+                    user_id,
+                    "review.opened",
+                    N_(
+                        "The yearly check for {name}'s allowance is due by {date}. "
+                        "Please confirm it."
+                    ),
+                    dedupe_key=f"review.opened:{row['id']}:{user_id}",
+                    link="/subsidies/reviews",
+                    params={"name": elder.name, "date": due},
+                )
             )
+    await notify_many(messages, now=at)
 
 
 async def _visits_as_proof(at: datetime) -> int:
-    """Pending reviews confirmed by a caregiver's verified check-in in their window: one query
-    pairs every pending review with its elder's check-ins since the earliest window opened;
-    each review's own window is applied here."""
-    earliest = await fetch(
-        "SELECT MIN(due_date) AS due FROM subsidy_review WHERE status IN ({}, {}) "
-        "AND created_at <= {}",
+    """Pending reviews confirmed by a caregiver's verified check-in in their window: the
+    check-ins of every elder with a pending review since the earliest window opened are read
+    in bulk, then only those elders' reviews; each review's own window is applied here."""
+    waiting = await fetch(
+        "SELECT elder, MIN(due_date) AS due FROM subsidy_review "
+        "WHERE status IN ({}, {}) AND created_at <= {} GROUP BY elder",
         OPEN,
         OVERDUE,
         at,
     )
-    if not earliest or earliest[0]["due"] is None:
+    if not waiting:
         return 0
-    first_due = earliest[0]["due"]
-    if isinstance(first_due, str):
-        first_due = date.fromisoformat(first_due)
+    first_due = min(as_date(row["due"]) for row in waiting)
     since = _local_midnight(domain.review_opens(first_due, policy()))
-    rows = await fetch(
-        "SELECT r.id, r.entitlement, r.elder, r.due_date, r.status, b.id AS booking_id, "
-        "b.check_in_at FROM subsidy_review r JOIN booking b ON b.elder = r.elder "
-        "WHERE r.status IN ({}, {}) AND r.created_at <= {} AND b.check_in_at IS NOT NULL "
-        "AND b.check_in_at >= {} AND b.check_in_at <= {} AND b.geofence_flag = {} "
-        "AND b.status IN ({}, {}) ORDER BY r.id, b.check_in_at, b.id",
-        OPEN,
-        OVERDUE,
-        at,
-        since,
-        at,
-        False,
-        IN_SERVICE,
-        COMPLETED,
+    check_ins = await booking_facts.verified_check_ins(
+        [row["elder"] for row in waiting], since=since, until=at
     )
-    confirmed, done = 0, set()
-    for row in rows:
-        if row["id"] in done:
-            continue
-        due = (
-            row["due_date"]
-            if isinstance(row["due_date"], date)
-            else date.fromisoformat(row["due_date"])
+    pending: list[dict[str, Any]] = []
+    proven = sorted(check_ins)
+    for chunk in range(0, len(proven), _CHUNK):
+        pending += await fetch(
+            "SELECT id, entitlement, elder, due_date, status FROM subsidy_review "
+            "WHERE status IN ({}, {}) AND created_at <= {} AND elder IN ("
+            + ", ".join(str(int(e)) for e in proven[chunk : chunk + _CHUNK])
+            + ")",
+            OPEN,
+            OVERDUE,
+            at,
         )
-        checked_in = row["check_in_at"]
-        if isinstance(checked_in, str):
-            checked_in = datetime.fromisoformat(checked_in)
-        if checked_in < _local_midnight(domain.review_opens(due, policy())):
-            continue  # before this review's own window: a later check-in may still count
-        done.add(row["id"])
+    pending.sort(key=lambda row: row["id"])
+    confirmed, opens_on = 0, dict[date, datetime]()
+    for row in pending:
+        if row["elder"] not in check_ins:
+            continue
+        due = as_date(row["due_date"])
+        if due not in opens_on:
+            opens_on[due] = _local_midnight(domain.review_opens(due, policy()))
+        # The first check-in in this review's own window; an earlier one is for an older review.
+        proof = next(
+            (
+                (booking_id, moment)
+                for booking_id, moment in check_ins[row["elder"]]
+                if moment >= opens_on[due]
+            ),
+            None,
+        )
+        if proof is None:
+            continue
+        booking_id, checked_in = proof
         review = {**row, "due_date": due}
         if await _confirm(
-            SYSTEM, review, "visit", at=checked_in, now=at, evidence=f"booking {row['booking_id']}"
+            SYSTEM, review, "visit", at=checked_in, now=at, evidence=f"booking {booking_id}"
         ):
             confirmed += 1
     return confirmed
@@ -213,11 +215,7 @@ async def suspend_late(at: datetime) -> int:
         cutoff,
     )
     for row in late:
-        due = (
-            row["due_date"]
-            if isinstance(row["due_date"], date)
-            else date.fromisoformat(row["due_date"])
-        )
+        due = as_date(row["due_date"])
         held_from = domain.first_month_from(domain.suspension_day(due, policy()))
         async with write_transaction():
             updated = await fetch(
