@@ -7,7 +7,9 @@ here we drop caregivers who are off or busy, then rank what is left.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -84,15 +86,36 @@ def _local(moment: datetime, timezone: str) -> datetime:
 
 
 @contextlib.asynccontextmanager
-async def _one_connection() -> AsyncIterator[None]:
+async def one_connection() -> AsyncIterator[None]:
     """Matching reads a dozen tables. Outside a transaction Piccolo's SQLite engine opens a
     new connection (and thread) for every query; one deferred read transaction lets them all
     share one. Inside a caller's transaction it is that transaction (Piccolo nests)."""
-    if is_sqlite():
-        async with engine().transaction():
+    db = engine()
+    if not is_sqlite():
+        yield
+    elif db.current_transaction.get() is not None:
+        async with db.transaction():
             yield
     else:
-        yield
+        # At most a few at once: each holds a connection, a thread and its page cache (the
+        # server's memory under load), and SQLite shares the one core the GIL leaves it anyway.
+        async with _readers(), db.transaction():
+            yield
+
+
+_READERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
+    weakref.WeakKeyDictionary()
+)
+MAX_SQLITE_READERS = 4
+
+
+def _readers() -> asyncio.Semaphore:
+    """This event loop's gate (a semaphore belongs to one loop; tests run many)."""
+    loop = asyncio.get_running_loop()
+    gate = _READERS.get(loop)
+    if gate is None:
+        gate = _READERS[loop] = asyncio.Semaphore(MAX_SQLITE_READERS)
+    return gate
 
 
 async def candidates(
@@ -109,7 +132,7 @@ async def candidates(
     ignore_busy: bool = False,
 ) -> list[Candidate]:
     """Ranked candidates for one visit; each lists its caregivers free then (best first)."""
-    async with _one_connection():
+    async with one_connection():
         return await _ranked(
             item_code=item_code,
             skill=skill,
@@ -147,20 +170,14 @@ async def _ranked(
         region_code=place.region_code,
         on=start_local.date(),
         provider_id=only_provider,
+        working=(start_local, end_local),  # the pool lists only those working then
     )
     pool = [
         p
         for p in pool
         if p.id not in exclude_providers and (only_provider is None or p.id == only_provider)
     ]
-    working = {
-        p.id: [
-            c.id
-            for c in p.caregivers
-            if providers_domain.is_working(c.windows, c.days_off, start_local, end_local)
-        ]
-        for p in pool
-    }
+    working = {p.id: [c.id for c in p.caregivers] for p in pool}
     every = [cid for ids in working.values() for cid in ids]
     busy = (
         set()

@@ -23,7 +23,7 @@ from eldercare.catalog import service as catalog
 from eldercare.db import is_sqlite, write_transaction
 from eldercare.errors import N_, Conflict, Invalid, NotFound
 from eldercare.notifications.rendering import moment
-from eldercare.notifications.service import notify
+from eldercare.notifications.service import Outgoing, notify, notify_many
 from eldercare.settings import get_settings
 
 
@@ -145,20 +145,21 @@ async def match(
     actor: Actor, *, elder_id: int, service_code: str, start: datetime, now: datetime | None = None
 ) -> list[Candidate]:
     now = now or datetime.now(UTC)
-    elder = await elder_records.get_elder(actor, elder_id)
-    if elder.ended_on is not None:
-        raise Conflict(N_("This elder's record is closed; no new visits can be booked."))
-    item = await _offered_item(service_code, elder.region_code)
-    domain.check_start(start, now, current_policy())
-    return await matching.candidates(
-        item_code=item.code,
-        skill=item.skill,
-        duration=timedelta(minutes=item.duration_minutes),
-        place=_place(elder),
-        start=start,
-        now=now,
-        policy=current_policy(),
-    )
+    async with matching.one_connection():  # a dozen reads: one SQLite connection, not one each
+        elder = await elder_records.get_elder(actor, elder_id)
+        if elder.ended_on is not None:
+            raise Conflict(N_("This elder's record is closed; no new visits can be booked."))
+        item = await _offered_item(service_code, elder.region_code)
+        domain.check_start(start, now, current_policy())
+        return await matching.candidates(
+            item_code=item.code,
+            skill=item.skill,
+            duration=timedelta(minutes=item.duration_minutes),
+            place=_place(elder),
+            start=start,
+            now=now,
+            policy=current_policy(),
+        )
 
 
 async def _offered_item(service_code: str, region_code: str) -> catalog.ItemInfo:
@@ -196,35 +197,42 @@ async def book(
     """Book a visit: to the chosen provider, or to the best match; someone must be free then."""
     now = now or datetime.now(UTC)
     policy = current_policy()
-    elder = await elder_records.get_elder(actor, elder_id)
-    if elder.ended_on is not None:
-        raise Conflict(N_("This elder's record is closed; no new visits can be booked."))
-    item = await _offered_item(service_code, elder.region_code)
-    if len(notes) > 500:
-        raise Invalid("notes", N_("Notes can be at most 500 characters."))
-    domain.check_start(start, now, policy)
-    channel = _channel(actor, channel, default_channel)
-    duration = timedelta(minutes=item.duration_minutes)
-    found = await matching.candidates(
-        item_code=item.code,
-        skill=item.skill,
-        duration=duration,
-        place=_place(elder),
-        start=start,
-        now=now,
-        policy=policy,
-        only_provider=provider_id,
-    )
-    if not found:
-        if provider_id is not None:
+    # Every read that can be, before the write lock (SQLite serialises writers), on one
+    # connection: the lock then covers only the elder's open count and the writes.
+    async with matching.one_connection():
+        elder = await elder_records.get_elder(actor, elder_id)
+        if elder.ended_on is not None:
+            raise Conflict(N_("This elder's record is closed; no new visits can be booked."))
+        item = await _offered_item(service_code, elder.region_code)
+        if len(notes) > 500:
+            raise Invalid("notes", N_("Notes can be at most 500 characters."))
+        domain.check_start(start, now, policy)
+        channel = _channel(actor, channel, default_channel)
+        duration = timedelta(minutes=item.duration_minutes)
+        found = await matching.candidates(
+            item_code=item.code,
+            skill=item.skill,
+            duration=duration,
+            place=_place(elder),
+            start=start,
+            now=now,
+            policy=policy,
+            only_provider=provider_id,
+        )
+        if not found:
+            if provider_id is not None:
+                raise Invalid(
+                    "provider_id",
+                    N_(
+                        "This provider cannot come at that time. "
+                        "Please choose another time or provider."
+                    ),
+                )
             raise Invalid(
-                "provider_id",
-                N_(
-                    "This provider cannot come at that time. Please choose another time or provider."
-                ),
+                "start", N_("No provider is free at that time. Please choose another time.")
             )
-        raise Invalid("start", N_("No provider is free at that time. Please choose another time."))
-    best = found[0]
+        best = found[0]
+        admins = await accounts.users_with_role("provider_admin", provider_id=best.provider_id)
     start_utc = start.astimezone(UTC)
     async with write_transaction():
         open_count = (
@@ -256,7 +264,7 @@ async def book(
             updated_at=now,
         )
         await booking.save().run()
-        await _offer(booking.id, best, now)
+        await _offer(booking.id, best, now, known=(elder_id, item, start_utc, admins))
         await audit.record(
             actor,
             "booking.create",
@@ -269,11 +277,17 @@ async def book(
     return view(row, frozenset({domain.ELDER_SIDE}))
 
 
-async def _offer(booking_id: int, candidate: Candidate, now: datetime) -> None:
+# What a new booking already knows: its elder, item and start, and the offered provider's admins.
+_Known = tuple[int, catalog.ItemInfo, datetime, list[int]]
+
+
+async def _offer(
+    booking_id: int, candidate: Candidate, now: datetime, *, known: _Known | None = None
+) -> None:
     """Offer the job to one provider (inside the caller's transaction) and tell its admins."""
     policy = current_policy()
     expires = now + policy.offer_window
-    price = await _priced(booking_id, candidate.price_fen)
+    price = await _priced(booking_id, candidate.price_fen, known)
     await (
         Booking.update(
             {
@@ -294,9 +308,12 @@ async def _offer(booking_id: int, candidate: Candidate, now: datetime) -> None:
         booking=booking_id, provider=candidate.provider_id, offered_at=now, expires_at=expires
     )
     await offer.save().run()
-    for user_id in await accounts.users_with_role(
-        "provider_admin", provider_id=candidate.provider_id
-    ):
+    admins = (
+        known[3]
+        if known is not None
+        else await accounts.users_with_role("provider_admin", provider_id=candidate.provider_id)
+    )
+    for user_id in admins:
         await notify(
             user_id,
             "job.offered",
@@ -308,21 +325,25 @@ async def _offer(booking_id: int, candidate: Candidate, now: datetime) -> None:
         )
 
 
-async def _priced(booking_id: int, price_fen: int) -> domain.Price:
+async def _priced(booking_id: int, price_fen: int, known: _Known | None = None) -> domain.Price:
     """The price at this provider, less what the elder's service voucher covers (held from the
     visit's month's credit, inside the caller's transaction)."""
     from eldercare.subsidies import vouchers
 
-    row = await (
-        Booking.select(Booking.elder, Booking.service_code, Booking.start_at)
-        .where(Booking.id == booking_id)
-        .first()
-        .run()
-    )
-    item = await catalog.get_item(row["service_code"])
+    if known is not None:
+        elder_id, item, start, _ = known
+    else:
+        row = await (
+            Booking.select(Booking.elder, Booking.service_code, Booking.start_at)
+            .where(Booking.id == booking_id)
+            .first()
+            .run()
+        )
+        elder_id, start = row["elder"], row["start_at"]
+        item = await catalog.get_item(row["service_code"])
     subsidy = await vouchers.reserve(
-        elder_id=row["elder"],
-        start=row["start_at"],
+        elder_id=elder_id,
+        start=start,
         price_fen=price_fen,
         subsidy_eligible=item.subsidy_eligible,
         booking_id=booking_id,
@@ -506,26 +527,35 @@ async def tell_elder_side(
     staff_too: bool = False,
     **params: Any,
 ) -> None:
-    """Notify whoever booked, the elder's linked family, and (when asked) the region's staff."""
-    elder = (await elder_records.elders_by_id([row["elder"]], now=now))[row["elder"]]
+    """Notify whoever booked, the elder's linked family, and (when asked) the region's staff
+    (one insert for them all)."""
     recipients = {row["booked_by"], *await elder_records.linked_user_ids(row["elder"])}
     if staff_too:
+        elder = (await elder_records.elders_by_id([row["elder"]], now=now))[row["elder"]]
         recipients |= set(
             await accounts.users_with_role("community_staff", region_covering=elder.region_code)
         )
-    for user_id in recipients:
-        await notify(
-            user_id,
-            kind,
-            message,
-            # The moment is part of the key: a second acceptance after a provider's cancellation
-            # is news too, while a sweep re-run as of the same moment still tells nobody twice.
-            dedupe_key=f"{kind}:{row['id']}:{row['status']}:{now.isoformat()}:{user_id}:{params.get('key', '')}",
-            link=f"/bookings/{row['id']}",
-            now=now,
-            date=moment(row["start_at"], get_settings().timezone),
-            **{k: v for k, v in params.items() if k != "key"},
-        )
+    shown = {
+        "date": moment(row["start_at"], get_settings().timezone),
+        **{k: v for k, v in params.items() if k != "key"},
+    }
+    await notify_many(
+        [
+            Outgoing(
+                user_id,
+                kind,
+                message,
+                # The moment is part of the key: a second acceptance after a provider's
+                # cancellation is news too, while a sweep re-run as of the same moment still
+                # tells nobody twice.
+                dedupe_key=f"{kind}:{row['id']}:{row['status']}:{now.isoformat()}:{user_id}:{params.get('key', '')}",
+                link=f"/bookings/{row['id']}",
+                params=shown,
+            )
+            for user_id in sorted(recipients)
+        ],
+        now=now,
+    )
 
 
 # --------------------------------------------------------------------------- reading

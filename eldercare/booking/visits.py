@@ -39,14 +39,21 @@ async def _reload(booking_id: int, sides: frozenset[str]) -> BookingView:
 async def accept(
     actor: Actor, booking_id: int, caregiver_id: int, *, now: datetime | None = None
 ) -> BookingView:
+    """The provider sends a caregiver. The slow check (skill and hours, by matching) runs before
+    the write lock, and again under it only if the booking changed in between; the lock covers
+    the state, the overlap and the writes."""
     now = now or datetime.now(UTC)
+    async with matching.one_connection():
+        row, sides = await load_for(actor, booking_id)
+        _may_accept(row, sides)
+        await _check_caregiver(actor, row, caregiver_id, now)
+    checked = _visit_of(row)
     try:
         async with write_transaction():
             row, sides = await load_for(actor, booking_id, lock=True)
-            domain.transition(
-                "accept", row["status"], domain.PROVIDER if domain.PROVIDER in sides else ""
-            )
-            await _check_caregiver(actor, row, caregiver_id, now)
+            _may_accept(row, sides)
+            if _visit_of(row) != checked:  # offered elsewhere or moved meanwhile
+                await _check_caregiver(actor, row, caregiver_id, now)
             busy = await matching.busy_caregivers(
                 [caregiver_id], row["start_at"], row["busy_until"], exclude_booking=booking_id
             )
@@ -86,6 +93,15 @@ async def accept(
             raise Conflict(N_("This caregiver already has a visit at that time.")) from error
         raise
     return await _reload(booking_id, sides)
+
+
+def _may_accept(row: dict[str, Any], sides: frozenset[str]) -> None:
+    domain.transition("accept", row["status"], domain.PROVIDER if domain.PROVIDER in sides else "")
+
+
+def _visit_of(row: dict[str, Any]) -> tuple[Any, ...]:
+    """What ``_check_caregiver`` depends on."""
+    return (row["provider"], row["elder"], row["service_code"], row["start_at"], row["end_at"])
 
 
 async def _check_caregiver(

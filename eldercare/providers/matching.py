@@ -10,13 +10,27 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+
+from geographiclib.geodesic import Geodesic
+from geopy.distance import ELLIPSOIDS
 
 from eldercare.catalog import service as catalog
 from eldercare.db import fetch
-from eldercare.geo.domain import MAX_RADIUS_KM, bounding_box, distance_km
+from eldercare.geo.domain import MAX_RADIUS_KM, bounding_box
 from eldercare.providers import domain
+
+# geo.domain.distance_km is geopy's ``geodesic``, which builds a new Geodesic (its series
+# coefficients) for every pair; one built here gives the same numbers in half the time.
+_A_KM, _, _F = ELLIPSOIDS["WGS-84"]
+_WGS84 = Geodesic(_A_KM, _F)
+_DISTANCES: dict[tuple[float, float, float, float], float] = {}
+_MAX_DISTANCES = 20_000  # about 5 MB; two fixed points never change distance, so never stale
+# Lower bounds of the kilometres in a degree of latitude (110.574 on WGS-84, 111.195 on the
+# sphere _surely_beyond uses) and of longitude at the equator (111.195 on that sphere).
+_KM_PER_LAT_DEGREE_MIN = 110.5
+_KM_PER_LON_DEGREE_MIN = 111.19
 
 
 @dataclass(frozen=True)
@@ -55,6 +69,7 @@ async def match_pool(
     region_code: str,
     on: date,
     provider_id: int | None = None,
+    working: tuple[datetime, datetime] | None = None,
 ) -> list[PoolProvider]:
     """Approved providers actively offering ``item_code`` that cover the point, nearest first.
 
@@ -62,6 +77,11 @@ async def match_pool(
     the caller decides what an empty team means). With ``provider_id``, only that provider
     is considered (accepting a job, or a booking to a chosen provider). An offering priced above the region's
     current cap, or for an item the region no longer offers, is left out until re-priced.
+
+    With ``working`` (a visit's local start and end), only the caregivers working for the
+    whole visit (``domain.is_working``) are listed, each with just what decided it: its
+    windows on the weekdays the visit touches, and no days off (none falls on those days).
+    That reads a seventh of the hours, and SQL drops most of those off duty then.
     """
     rows = await _candidates(item_code, lat, lon, region_code, provider_id)
     if not rows:
@@ -77,7 +97,7 @@ async def match_pool(
         served = domain.covers(area, None, None, region_code)
         if not served and _surely_beyond(area, lat, lon):
             continue
-        distance = distance_km(row["lat"], row["lon"], lat, lon)
+        distance = _distance_km(row["lat"], row["lon"], lat, lon)
         if not served and distance > area.service_radius_km:
             continue
         if row["region_code"] not in caps:
@@ -85,7 +105,10 @@ async def match_pool(
         cap = caps[row["region_code"]]
         if cap is not None and row["price_fen"] <= cap:
             covered.append((distance, row))
-    teams = await _teams([row["id"] for _, row in covered], skill, on)
+    ids = [row["id"] for _, row in covered]
+    teams = await (
+        _teams(ids, skill, on) if working is None else _working_teams(ids, skill, on, *working)
+    )
     covered.sort(key=lambda pair: (pair[0], pair[1]["id"]))
     return [
         PoolProvider(
@@ -111,6 +134,18 @@ def _surely_beyond(area: _Area, lat: float, lon: float) -> bool:
     return sphere_km > area.service_radius_km * 1.01 + 0.05
 
 
+def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """``geo.domain.distance_km`` to the bit (the same Geodesic, WGS-84 in km), remembered."""
+    key = (lat1, lon1, lat2, lon2)
+    found = _DISTANCES.get(key)
+    if found is None:
+        if len(_DISTANCES) >= _MAX_DISTANCES:
+            del _DISTANCES[next(iter(_DISTANCES))]  # the oldest
+        found = _WGS84.Inverse(lat1, lon1, lat2, lon2, Geodesic.DISTANCE)["s12"]
+        _DISTANCES[key] = found
+    return found
+
+
 async def _candidates(
     item_code: str, lat: float, lon: float, region_code: str, provider_id: int | None = None
 ) -> list[dict[str, Any]]:
@@ -123,9 +158,17 @@ async def _candidates(
     )
     radius = min(float(widest[0]["service_radius_km"]) if widest else 0.0, MAX_RADIUS_KM)
     min_lat, max_lat, min_lon, max_lon = bounding_box(lat, lon, radius)
+    # Each provider's own reach, as a plane with degrees no longer than they can be anywhere
+    # in the box: never more than the true distance, so nobody _surely_beyond keeps is lost
+    # (a 5 % and 100 m margin besides). Read from the (status, lat, lon, radius) index, it
+    # leaves the few hundred in reach to look up, not the thousands the widest box holds.
+    far_cos = max(math.cos(math.radians(min(abs(lat) + (max_lat - lat), 90.0))), 0.0)
+    lat_km2 = _KM_PER_LAT_DEGREE_MIN**2
+    lon_km2 = (_KM_PER_LON_DEGREE_MIN * far_cos) ** 2
     codes = domain.ancestor_codes(region_code) if region_code else []
     by_district = ""
     args: list[Any] = [domain.APPROVED, item_code, min_lat, max_lat, min_lon, max_lon]
+    args += [lat, lat, lat_km2, lon, lon, lon_km2]
     if codes:
         by_district = (
             " OR p.id IN (SELECT pd.provider FROM provider_district pd WHERE pd.region_code IN ("
@@ -141,7 +184,12 @@ async def _candidates(
         "SELECT p.id, p.name, p.lat, p.lon, p.service_radius_km, p.region_code, p.rating_avg, "
         "p.rating_count, o.price_fen FROM provider p JOIN offering o ON o.provider = p.id "
         "WHERE p.status = {} AND o.item_code = {} AND o.active = TRUE "
-        "AND ((p.lat BETWEEN {} AND {} AND p.lon BETWEEN {} AND {})" + by_district + ")" + only,
+        "AND ((p.lat BETWEEN {} AND {} AND p.lon BETWEEN {} AND {} "
+        "AND (p.lat - {}) * (p.lat - {}) * {} + (p.lon - {}) * (p.lon - {}) * {} "
+        "<= (p.service_radius_km * 1.05 + 0.1) * (p.service_radius_km * 1.05 + 0.1))"
+        + by_district
+        + ")"
+        + only,
         *args,
     )
 
@@ -222,4 +270,83 @@ async def _teams(provider_ids: list[int], skill: str, on: date) -> dict[int, lis
                 days_off=frozenset(days_off.get(person["id"], set())),
             )
         )
+    return teams
+
+
+def _touched(start: datetime, end: datetime) -> list[date]:
+    """The local dates a visit occupies, as ``domain.is_working`` counts them."""
+    last = (end - timedelta(microseconds=1)).date()
+    return [start.date() + timedelta(days=n) for n in range((last - start.date()).days + 1)]
+
+
+async def _working_teams(
+    provider_ids: list[int], skill: str, on: date, start_local: datetime, end_local: datetime
+) -> dict[int, list[PoolCaregiver]]:
+    """Like ``_teams``, but only caregivers working for the whole visit (two queries).
+
+    SQL keeps a caregiver when a window on the start's weekday holds the start and no day
+    off falls on a day the visit touches: both are needed for ``is_working`` (the window
+    that holds the start can only be that day's), which then decides exactly on the
+    caregiver's windows of the touched weekdays, joined across midnight as it does.
+    """
+    start, end = start_local.replace(tzinfo=None), end_local.replace(tzinfo=None)
+    if not provider_ids or end <= start:
+        return {}
+    days = _touched(start, end)
+    weekdays = sorted({day.weekday() for day in days})
+    minute = start.hour * 60 + start.minute  # a window holds the start iff it holds this floor
+    rows = await fetch(
+        "SELECT c.id, c.provider, c.name, c.skills, w.weekday, w.start_minute, w.end_minute "
+        "FROM caregiver c JOIN availability_window w ON w.caregiver = c.id "
+        f"WHERE c.provider IN ({_in(provider_ids)}) AND c.active = {{}} AND c.skills LIKE {{}} "
+        f"AND w.weekday IN ({_in(weekdays)}) "
+        "AND EXISTS (SELECT 1 FROM availability_window s WHERE s.caregiver = c.id "
+        "AND s.weekday = {} AND s.start_minute <= {} AND s.end_minute > {}) "
+        "AND NOT EXISTS (SELECT 1 FROM caregiver_day_off d WHERE d.caregiver = c.id "
+        f"AND d.day IN ({', '.join('{}' for _ in days)})) "
+        # By provider first: SQLite then walks the provider index instead of every caregiver.
+        "ORDER BY c.provider, c.id",
+        True,
+        f"%{skill}%",
+        start.weekday(),
+        minute,
+        minute,
+        *days,
+    )
+    if not rows:
+        return {}
+    people: dict[int, dict[str, Any]] = {}
+    windows: dict[int, list[tuple[int, int, int]]] = {}
+    for row in rows:
+        people.setdefault(row["id"], row)
+        windows.setdefault(row["id"], []).append(
+            (row["weekday"], row["start_minute"], row["end_minute"])
+        )
+    certificates: dict[int, list[_Certificate]] = {}
+    for cert in await fetch(
+        "SELECT caregiver, skill, expires_on FROM caregiver_certificate "
+        f"WHERE caregiver IN ({_in(list(people))}) AND skill = {{}}",
+        skill,
+    ):
+        certificates.setdefault(cert["caregiver"], []).append(
+            _Certificate(cert["skill"], _day(cert["expires_on"]))
+        )
+    # One day's visit inside one window is working (is_working's answer, without its spans).
+    one_day = len(days) == 1
+    midnight = datetime.combine(start.date(), datetime.min.time())
+    first = (start - midnight).total_seconds() / 60
+    last = (end - midnight).total_seconds() / 60
+    teams: dict[int, list[PoolCaregiver]] = {}
+    for caregiver_id, person in people.items():
+        skills = [s for s in person["skills"].split(",") if s]
+        hours = sorted(windows[caregiver_id])
+        if domain.skill_valid(skills, certificates.get(caregiver_id, []), skill, on) and (
+            (one_day and any(w[1] <= first and w[2] >= last for w in hours))
+            or domain.is_working(hours, (), start, end)
+        ):
+            teams.setdefault(person["provider"], []).append(
+                PoolCaregiver(
+                    id=caregiver_id, name=person["name"], windows=hours, days_off=frozenset()
+                )
+            )
     return teams
