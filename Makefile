@@ -50,7 +50,7 @@ crash-test: $(STAMP)
 
 # Benchmarks at city scale (issue 9): seed a city on SQLite and on a fresh PostgreSQL database,
 # load the app beside a bare Litestar endpoint, time the sweeps beside plain SQL, print one
-# table (also bench/last-run.md). BENCH_SCALE=1 for the whole city; under 15 minutes by default.
+# table (also bench/last-run.md). The whole city by default (1M elders); BENCH_SCALE=0.2 is quick.
 .PHONY: bench
 bench: $(STAMP)
 	$(BIN)/python -m bench.run
