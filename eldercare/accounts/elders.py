@@ -11,7 +11,7 @@ from datetime import UTC, date, datetime
 
 from eldercare.accounts import consents, domain
 from eldercare.accounts.service import local_today
-from eldercare.accounts.tables import Elder, ElderLink, User
+from eldercare.accounts.tables import Elder, ElderLink
 from eldercare.actor import Actor
 from eldercare.audit import service as audit
 from eldercare.db import write_transaction
@@ -345,25 +345,6 @@ async def list_elders(
     return [_view(row, today, relationships.get(row["id"])) for row in rows], total
 
 
-async def account_elder_ids(user_id: int) -> list[int]:
-    links = (
-        await ElderLink.select(ElderLink.elder)
-        .where(ElderLink.user == user_id)
-        .order_by(ElderLink.id)
-        .run()
-    )
-    return [link["elder"] for link in links]
-
-
-async def user_names(ids: list[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    return {
-        r["id"]: r["name"]
-        for r in await User.select(User.id, User.name).where(User.id.is_in(ids)).run()
-    }
-
-
 async def elders_by_id(ids: list[int], *, now: datetime | None = None) -> dict[int, ElderView]:
     """Elder records for services that do their own access checks (a provider sees the
     elders of its own jobs, and only what the job needs)."""
@@ -381,19 +362,6 @@ async def acts_for(actor: Actor, elder_id: int) -> bool:
     except NotFound:
         return False
     return True
-
-
-async def elder_ids_for(actor: Actor) -> list[int] | None:
-    """The elders an actor acts for, or None for staff (who act by region, not by list)."""
-    if actor.is_staff:
-        return None
-    return await account_elder_ids(actor.id)
-
-
-async def linked_user_ids(elder_id: int) -> list[int]:
-    """Everyone who acts for this elder through a link (the elder's own account, family)."""
-    rows = await ElderLink.select(ElderLink.user).where(ElderLink.elder == elder_id).run()
-    return [row["user"] for row in rows]
 
 
 EDITABLE = ("name", "phone", "address", "region_code", "lat", "lon", "living_situation", "needs")

@@ -1,4 +1,5 @@
-"""Who acts for many elders at once: the bulk read sweeps need (one query per 500 elders)."""
+"""Who acts for whom through a link (the elder's own account, family): for one account, one
+elder, or many elders at once (the bulk read sweeps need, one query per 500 elders)."""
 
 from __future__ import annotations
 
@@ -21,3 +22,19 @@ async def linked_users_by_elder(elder_ids: list[int]) -> dict[int, set[int]]:
         for row in rows:
             found.setdefault(row["elder"], set()).add(row["user"])
     return found
+
+
+async def account_elder_ids(user_id: int) -> list[int]:
+    links = (
+        await ElderLink.select(ElderLink.elder)
+        .where(ElderLink.user == user_id)
+        .order_by(ElderLink.id)
+        .run()
+    )
+    return [link["elder"] for link in links]
+
+
+async def linked_user_ids(elder_id: int) -> list[int]:
+    """Everyone who acts for this elder through a link (the elder's own account, family)."""
+    rows = await ElderLink.select(ElderLink.user).where(ElderLink.elder == elder_id).run()
+    return [row["user"] for row in rows]

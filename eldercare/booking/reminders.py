@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from eldercare.accounts import elders as elder_records
+from eldercare.accounts import links as account_links
 from eldercare.booking import domain
 from eldercare.booking.tables import Booking
 from eldercare.catalog import service as catalog
@@ -81,7 +82,7 @@ async def _remind(
     """One visit's reminder to each recipient, with its record, in one transaction."""
     item = await _item(row["service_code"], items)
     elder = (await elder_records.elders_by_id([row["elder"]], now=at)).get(row["elder"])
-    recipients = sorted({row["booked_by"], *await elder_records.linked_user_ids(row["elder"])})
+    recipients = sorted({row["booked_by"], *await account_links.linked_user_ids(row["elder"])})
     async with write_transaction():
         # Re-read inside the transaction: the visit may have been cancelled or moved meanwhile.
         query = Booking.select(Booking.status, Booking.start_at).where(Booking.id == row["id"])

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from eldercare import demo_data
-from eldercare.accounts import elders as elder_records
+from eldercare.accounts import links as account_links
 from eldercare.accounts.tables import User
 from eldercare.actor import Actor
 from eldercare.booking import series
@@ -45,7 +45,7 @@ async def load_demo(now: datetime) -> dict[str, int]:
     assert demo_data.FAMILIES  # the accounts come from the city's demo
     for phone in FAMILY_PHONES:
         actor = await _family(phone)
-        elder_ids = await elder_records.account_elder_ids(actor.id) if actor else []
+        elder_ids = await account_links.account_elder_ids(actor.id) if actor else []
         if actor is None or not elder_ids:
             continue
         if await Series.exists().where(Series.elder == elder_ids[0]).run():

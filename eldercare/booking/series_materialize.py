@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from eldercare.accounts import elders as elder_records
+from eldercare.accounts import links as account_links
 from eldercare.actor import SYSTEM, Actor
 from eldercare.audit import service as audit
 from eldercare.booking import series_domain as sd
@@ -95,7 +95,7 @@ async def book(
 
 
 async def tell_unfilled(row: dict[str, Any], start: datetime, now: datetime) -> None:
-    recipients = {row["created_by"], *await elder_records.linked_user_ids(row["elder"])}
+    recipients = {row["created_by"], *await account_links.linked_user_ids(row["elder"])}
     for user_id in recipients:
         await notify(
             user_id,

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from eldercare.accounts import elders as elder_records
+from eldercare.accounts import links as account_links
 from eldercare.actor import Actor
 from eldercare.booking import domain
 from eldercare.booking import series_domain as sd
@@ -102,7 +103,7 @@ async def list_series(
     if actor.is_staff:
         clauses.append(Series.elder.region_code.like(f"{region_prefix(actor.region_code or '')}%"))
     elif actor.has_role("resident", "family"):
-        own = set(await elder_records.account_elder_ids(actor.id))
+        own = set(await account_links.account_elder_ids(actor.id))
         if own:
             clauses.append(Series.elder.is_in(list(own)))
     if not clauses:

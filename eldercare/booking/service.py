@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from eldercare.accounts import elders as elder_records
+from eldercare.accounts import links as account_links
 from eldercare.accounts import service as accounts
 from eldercare.accounts.elders import ElderView
 from eldercare.actor import Actor
@@ -529,7 +530,7 @@ async def tell_elder_side(
 ) -> None:
     """Notify whoever booked, the elder's linked family, and (when asked) the region's staff
     (one insert for them all)."""
-    recipients = {row["booked_by"], *await elder_records.linked_user_ids(row["elder"])}
+    recipients = {row["booked_by"], *await account_links.linked_user_ids(row["elder"])}
     if staff_too:
         elder = (await elder_records.elders_by_id([row["elder"]], now=now))[row["elder"]]
         recipients |= set(
@@ -592,7 +593,7 @@ async def list_bookings(
     if actor.is_staff:
         clauses.append(Booking.elder.region_code.like(f"{region_prefix(actor.region_code or '')}%"))
     elif actor.has_role("resident", "family"):
-        own_elders = set(await elder_records.account_elder_ids(actor.id))
+        own_elders = set(await account_links.account_elder_ids(actor.id))
         if own_elders:
             clauses.append(Booking.elder.is_in(list(own_elders)))
     if not clauses:

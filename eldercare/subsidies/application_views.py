@@ -11,6 +11,7 @@ from typing import Any
 from piccolo.query import OrderByRaw
 
 from eldercare.accounts import elders as elder_records
+from eldercare.accounts import links as account_links
 from eldercare.accounts.service import local_today
 from eldercare.actor import Actor
 from eldercare.errors import N_, Invalid
@@ -150,7 +151,7 @@ async def list_applications(
             prefix = region_prefix(check_region_code(region_code))  # 422 when not a region code
             where = where & Application.region_code.like(f"{prefix}%")
     else:
-        mine = await elder_records.account_elder_ids(actor.id)
+        mine = await account_links.account_elder_ids(actor.id)
         if not mine:
             return [], 0
         where = Application.elder.is_in(mine)

@@ -8,6 +8,7 @@ from typing import Any
 
 from eldercare.accounts import consents
 from eldercare.accounts import elders as elder_records
+from eldercare.accounts import links as account_links
 from eldercare.accounts import service as accounts
 from eldercare.accounts.service import local_today
 from eldercare.actor import Actor
@@ -303,7 +304,7 @@ _NEWS = {
 async def _tell_applicant(
     row: dict[str, Any], program: ProgramView, status: str, comment: str, now: datetime
 ) -> None:
-    recipients = {row["submitted_by"], *await elder_records.linked_user_ids(row["elder"])}
+    recipients = {row["submitted_by"], *await account_links.linked_user_ids(row["elder"])}
     for user_id in recipients:
         await notify(
             user_id,

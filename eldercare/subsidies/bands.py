@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from eldercare.accounts import elders as elder_records
+from eldercare.accounts import links as account_links
 from eldercare.accounts.service import local_today
 from eldercare.db import fetch, write_transaction
 from eldercare.errors import N_
@@ -41,7 +41,7 @@ async def age_bands(at: datetime) -> int:
             month,
         )
         for row in raised:
-            for user_id in await elder_records.linked_user_ids(row["elder"]):
+            for user_id in await account_links.linked_user_ids(row["elder"]):
                 await notify(
                     user_id,
                     "entitlement.raised",

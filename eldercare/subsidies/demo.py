@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from eldercare import demo_data
-from eldercare.accounts import elders as elder_records
+from eldercare.accounts import links as account_links
 from eldercare.accounts.tables import User
 from eldercare.actor import Actor
 from eldercare.errors import DomainError
@@ -69,7 +69,7 @@ async def load_demo(now: datetime) -> dict[str, int]:
         family = await _actor(phone)
         if family is None:
             continue
-        for elder_id in await elder_records.account_elder_ids(family.id):
+        for elder_id in await account_links.account_elder_ids(family.id):
             if cases >= len(stages):
                 break
             last, days_ago = stages[cases]

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 from dateutil.relativedelta import relativedelta
 
 from eldercare.accounts import elders as elder_records
+from eldercare.accounts import links as account_links
 from eldercare.accounts.service import local_today
 from eldercare.actor import SYSTEM, Actor
 from eldercare.db import fetch, write_transaction
@@ -77,7 +78,7 @@ async def _invite(row: dict, program: programs.ProgramView, at: datetime) -> int
                 .where(Outreach.id == added[0]["id"])
                 .run()
             )
-        for user_id in await elder_records.linked_user_ids(row["id"]):
+        for user_id in await account_links.linked_user_ids(row["id"]):
             await notify(
                 user_id,
                 "subsidy.invitation",

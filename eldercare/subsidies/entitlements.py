@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from eldercare.accounts import elders as elder_records
+from eldercare.accounts import links as account_links
 from eldercare.accounts.service import local_today
 from eldercare.actor import Actor
 from eldercare.audit import service as audit
@@ -165,7 +166,7 @@ async def list_entitlements(
     elif actor.is_staff:
         where = Entitlement.region_code.like(f"{region_prefix(actor.region_code or '')}%")
     else:
-        mine = await elder_records.account_elder_ids(actor.id)
+        mine = await account_links.account_elder_ids(actor.id)
         if not mine:
             return [], 0
         where = Entitlement.elder.is_in(mine)

@@ -235,7 +235,7 @@ async def suspend_late(at: datetime) -> int:
                 detail=f"review {row['id']} not confirmed",
                 now=at,
             )
-            for user_id in await elder_records.linked_user_ids(row["elder"]):
+            for user_id in await account_links.linked_user_ids(row["elder"]):
                 await notify(
                     user_id,
                     "entitlement.suspended",
@@ -305,7 +305,7 @@ async def _confirm(
             detail=f"{method} {evidence}".strip(),
             now=now,
         )
-        for user_id in await elder_records.linked_user_ids(fresh["elder"]):
+        for user_id in await account_links.linked_user_ids(fresh["elder"]):
             await notify(
                 user_id,
                 "review.confirmed",
@@ -365,7 +365,7 @@ async def list_reviews(
             f"{region_prefix(actor.region_code or '')}%"
         )
     else:
-        mine = await elder_records.account_elder_ids(actor.id)
+        mine = await account_links.account_elder_ids(actor.id)
         if not mine:
             return [], 0
         where = AnnualReview.elder.is_in(mine)
