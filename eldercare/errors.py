@@ -34,6 +34,11 @@ class DomainError(Exception):
     def problems(self) -> list[FieldProblem]:
         return []
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries, page or API alike."""
+        return {}
+
 
 class BadRequest(DomainError):
     status_code = 400
@@ -56,7 +61,17 @@ class Conflict(DomainError):
 
 
 class TooManyAttempts(DomainError):
+    """429, saying (``Retry-After``) how many seconds until trying again makes sense."""
+
     status_code = 429
+
+    def __init__(self, message: str, /, *, retry_after: int, **params: Any) -> None:
+        super().__init__(message, **params)
+        self.retry_after = retry_after
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 class Invalid(DomainError):

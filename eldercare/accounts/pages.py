@@ -81,8 +81,7 @@ class AccountPages(Controller):
                 form=form,
                 errors=field_errors(request, error),
             )
-            if error.status_code == 429:  # the throttle counts one minute
-                page.headers["Retry-After"] = "60"
+            page.headers.update(error.headers)  # Retry-After when locked out
             return page
         response = Redirect(safe_next(form.get("next"), "/account"))
         session_cookie(response, result.token)

@@ -34,7 +34,10 @@ async def check(phone_key: str, ip: str, now: datetime) -> None:
             .run()
         )
     if per_account >= FAILURE_LIMIT or per_address >= FAILURE_LIMIT:
-        raise TooManyAttempts(N_("Too many failed sign-ins. Please wait a minute and try again."))
+        raise TooManyAttempts(
+            N_("Too many failed sign-ins. Please wait a minute and try again."),
+            retry_after=int(WINDOW.total_seconds()),
+        )
 
 
 async def record_failure(phone_key: str, ip: str, now: datetime) -> None:

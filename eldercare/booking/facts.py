@@ -24,21 +24,8 @@ async def verified_check_in(
     elder_id: int, *, since: datetime, until: datetime
 ) -> tuple[int, datetime] | None:
     """The first check-in at the elder's home (inside the geofence) in this window."""
-    row = (
-        await Booking.select(Booking.id, Booking.check_in_at)
-        .where(
-            (Booking.elder == elder_id)
-            & Booking.check_in_at.is_not_null()
-            & (Booking.check_in_at >= since)
-            & (Booking.check_in_at <= until)
-            & (Booking.geofence_flag == False)  # noqa: E712
-            & Booking.status.is_in([domain.IN_SERVICE, domain.COMPLETED])
-        )
-        .order_by(Booking.check_in_at)
-        .first()
-        .run()
-    )
-    return (row["id"], row["check_in_at"]) if row else None
+    found = await verified_check_ins([elder_id], since=since, until=until)
+    return found[elder_id][0] if elder_id in found else None
 
 
 async def verified_check_ins(

@@ -36,31 +36,7 @@ async def notify(
     Call it inside the use case's transaction, so the message exists exactly when the
     change it reports does.
     """
-    now = now or datetime.now(UTC)
-    added = await fetch(
-        "INSERT INTO notification (user_id, kind, message, params, link, dedupe_key, created_at, "
-        "read_at) VALUES ({}, {}, {}, {}, {}, {}, {}, NULL) "
-        "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
-        user_id,
-        kind,
-        message,
-        json.dumps(params, ensure_ascii=False, default=str),
-        link,
-        dedupe_key,
-        now,
-    )
-    if added and domain.SMS in domain.channels_for(kind):
-        await fetch(
-            "INSERT INTO notification_delivery (notification, channel, state, attempts, "
-            "next_attempt_at, claimed_at, sent_at, last_error, created_at) "
-            "VALUES ({}, {}, {}, 0, {}, NULL, NULL, '', {}) "
-            "ON CONFLICT (notification, channel) DO NOTHING",
-            added[0]["id"],
-            domain.SMS,
-            domain.PENDING,
-            now,
-            now,
-        )
+    await notify_many([Outgoing(user_id, kind, message, dedupe_key, link, params)], now=now)
 
 
 @dataclass(frozen=True)

@@ -181,7 +181,7 @@ def is_working(
     end = end_local.replace(tzinfo=None)
     if end <= start:
         return False
-    touched = _days_touched(start, end)
+    touched = days_touched(start, end)
     if set(days_off) & set(touched):
         return False
     by_weekday: dict[int, list[tuple[int, int]]] = {}
@@ -192,6 +192,12 @@ def is_working(
             else (window.weekday, window.start_minute, window.end_minute)
         )
         by_weekday.setdefault(weekday, []).append((first, last))
+    if len(touched) == 1:  # the common case, a visit within one day: one window holding it
+        midnight = datetime.combine(start.date(), datetime.min.time())
+        begins = (start - midnight).total_seconds() / 60
+        ends = (end - midnight).total_seconds() / 60
+        if any(a <= begins and b >= ends for a, b in by_weekday.get(start.weekday(), [])):
+            return True
     spans = sorted(
         (
             datetime.combine(day, datetime.min.time()) + timedelta(minutes=first),
@@ -216,7 +222,7 @@ def is_working(
     return False
 
 
-def _days_touched(start: datetime, end: datetime) -> list[date]:
+def days_touched(start: datetime, end: datetime) -> list[date]:
     """Each local date the visit occupies; ending exactly at midnight leaves the next day free."""
     last = (end - timedelta(microseconds=1)).date()
     return [start.date() + timedelta(days=n) for n in range((last - start.date()).days + 1)]

@@ -13,20 +13,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from geographiclib.geodesic import Geodesic
-from geopy.distance import ELLIPSOIDS
-
 from eldercare.catalog import service as catalog
 from eldercare.db import fetch
-from eldercare.geo.domain import MAX_RADIUS_KM, bounding_box
+from eldercare.geo.domain import MAX_RADIUS_KM, bounding_box, distance_km
 from eldercare.providers import domain
 
-# geo.domain.distance_km is geopy's ``geodesic``, which builds a new Geodesic (its series
-# coefficients) for every pair; one built here gives the same numbers in half the time.
-_A_KM, _, _F = ELLIPSOIDS["WGS-84"]
-_WGS84 = Geodesic(_A_KM, _F)
-_DISTANCES: dict[tuple[float, float, float, float], float] = {}
-_MAX_DISTANCES = 20_000  # about 5 MB; two fixed points never change distance, so never stale
 # Lower bounds of the kilometres in a degree of latitude (110.574 on WGS-84, 111.195 on the
 # sphere _surely_beyond uses) and of longitude at the equator (111.195 on that sphere).
 _KM_PER_LAT_DEGREE_MIN = 110.5
@@ -97,7 +88,7 @@ async def match_pool(
         served = domain.covers(area, None, None, region_code)
         if not served and _surely_beyond(area, lat, lon):
             continue
-        distance = _distance_km(row["lat"], row["lon"], lat, lon)
+        distance = distance_km(row["lat"], row["lon"], lat, lon)
         if not served and distance > area.service_radius_km:
             continue
         if row["region_code"] not in caps:
@@ -132,18 +123,6 @@ def _surely_beyond(area: _Area, lat: float, lon: float) -> bool:
     h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     sphere_km = 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
     return sphere_km > area.service_radius_km * 1.01 + 0.05
-
-
-def _distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """``geo.domain.distance_km`` to the bit (the same Geodesic, WGS-84 in km), remembered."""
-    key = (lat1, lon1, lat2, lon2)
-    found = _DISTANCES.get(key)
-    if found is None:
-        if len(_DISTANCES) >= _MAX_DISTANCES:
-            del _DISTANCES[next(iter(_DISTANCES))]  # the oldest
-        found = _WGS84.Inverse(lat1, lon1, lat2, lon2, Geodesic.DISTANCE)["s12"]
-        _DISTANCES[key] = found
-    return found
 
 
 async def _candidates(
@@ -220,6 +199,20 @@ def _in(ids: list[int]) -> str:
     return ", ".join(str(int(i)) for i in ids)
 
 
+async def _certificates(caregiver_ids: list[int], skill: str) -> dict[int, list[_Certificate]]:
+    """Each caregiver's certificates for ``skill``."""
+    found: dict[int, list[_Certificate]] = {}
+    for cert in await fetch(
+        "SELECT caregiver, skill, expires_on FROM caregiver_certificate "
+        f"WHERE caregiver IN ({_in(caregiver_ids)}) AND skill = {{}}",
+        skill,
+    ):
+        found.setdefault(cert["caregiver"], []).append(
+            _Certificate(cert["skill"], _day(cert["expires_on"]))
+        )
+    return found
+
+
 async def _teams(provider_ids: list[int], skill: str, on: date) -> dict[int, list[PoolCaregiver]]:
     """Active caregivers with a valid ``skill``, with their hours and days off (four queries)."""
     if not provider_ids:
@@ -234,15 +227,7 @@ async def _teams(provider_ids: list[int], skill: str, on: date) -> dict[int, lis
     if not people:
         return {}
     ids = _in([p["id"] for p in people])
-    certificates: dict[int, list[_Certificate]] = {}
-    for cert in await fetch(
-        "SELECT caregiver, skill, expires_on FROM caregiver_certificate "
-        f"WHERE caregiver IN ({ids}) AND skill = {{}}",
-        skill,
-    ):
-        certificates.setdefault(cert["caregiver"], []).append(
-            _Certificate(cert["skill"], _day(cert["expires_on"]))
-        )
+    certificates = await _certificates([p["id"] for p in people], skill)
     windows: dict[int, list[tuple[int, int, int]]] = {}
     for w in await fetch(
         "SELECT caregiver, weekday, start_minute, end_minute FROM availability_window "
@@ -273,12 +258,6 @@ async def _teams(provider_ids: list[int], skill: str, on: date) -> dict[int, lis
     return teams
 
 
-def _touched(start: datetime, end: datetime) -> list[date]:
-    """The local dates a visit occupies, as ``domain.is_working`` counts them."""
-    last = (end - timedelta(microseconds=1)).date()
-    return [start.date() + timedelta(days=n) for n in range((last - start.date()).days + 1)]
-
-
 async def _working_teams(
     provider_ids: list[int], skill: str, on: date, start_local: datetime, end_local: datetime
 ) -> dict[int, list[PoolCaregiver]]:
@@ -292,7 +271,7 @@ async def _working_teams(
     start, end = start_local.replace(tzinfo=None), end_local.replace(tzinfo=None)
     if not provider_ids or end <= start:
         return {}
-    days = _touched(start, end)
+    days = domain.days_touched(start, end)
     weekdays = sorted({day.weekday() for day in days})
     minute = start.hour * 60 + start.minute  # a window holds the start iff it holds this floor
     rows = await fetch(
@@ -322,28 +301,14 @@ async def _working_teams(
         windows.setdefault(row["id"], []).append(
             (row["weekday"], row["start_minute"], row["end_minute"])
         )
-    certificates: dict[int, list[_Certificate]] = {}
-    for cert in await fetch(
-        "SELECT caregiver, skill, expires_on FROM caregiver_certificate "
-        f"WHERE caregiver IN ({_in(list(people))}) AND skill = {{}}",
-        skill,
-    ):
-        certificates.setdefault(cert["caregiver"], []).append(
-            _Certificate(cert["skill"], _day(cert["expires_on"]))
-        )
-    # One day's visit inside one window is working (is_working's answer, without its spans).
-    one_day = len(days) == 1
-    midnight = datetime.combine(start.date(), datetime.min.time())
-    first = (start - midnight).total_seconds() / 60
-    last = (end - midnight).total_seconds() / 60
+    certificates = await _certificates(list(people), skill)
     teams: dict[int, list[PoolCaregiver]] = {}
     for caregiver_id, person in people.items():
         skills = [s for s in person["skills"].split(",") if s]
         hours = sorted(windows[caregiver_id])
-        if domain.skill_valid(skills, certificates.get(caregiver_id, []), skill, on) and (
-            (one_day and any(w[1] <= first and w[2] >= last for w in hours))
-            or domain.is_working(hours, (), start, end)
-        ):
+        if domain.skill_valid(
+            skills, certificates.get(caregiver_id, []), skill, on
+        ) and domain.is_working(hours, (), start, end):
             teams.setdefault(person["provider"], []).append(
                 PoolCaregiver(
                     id=caregiver_id, name=person["name"], windows=hours, days_off=frozenset()

@@ -67,14 +67,10 @@ def _validation_extra(exc: ValidationException, locale: str) -> list[dict[str, s
     return extra
 
 
-# A refusal for too many attempts says when to try again (the throttle counts one minute).
-_RETRY_AFTER = {429: {"Retry-After": "60"}}
-
-
 def domain_error_handler(request: Request, exc: DomainError) -> Response[Any]:
     locale = request_locale(request)
     detail = translate(locale, exc.message, **exc.params)
-    headers = _RETRY_AFTER.get(exc.status_code)
+    headers = exc.headers or None
     if not is_api(request.url.path):
         if isinstance(exc, NotSignedIn):
             return Redirect(f"/login?next={request.url.path}")
