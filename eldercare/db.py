@@ -21,6 +21,7 @@ from piccolo.querystring import QueryString
 
 from eldercare import redaction
 from eldercare.settings import get_settings
+from eldercare.sqlite_pool import PooledSQLiteEngine
 
 
 class _PragmaConnection(sqlite3.Connection):
@@ -38,7 +39,7 @@ def make_engine() -> Engine:
     # from here on no log line carries an ID or phone number (see redaction.py).
     redaction.install()
     if settings.is_sqlite:
-        return SQLiteEngine(
+        return PooledSQLiteEngine(
             path=settings.sqlite_path,
             timeout=settings.sqlite_busy_seconds,
             factory=_PragmaConnection,
@@ -95,6 +96,8 @@ async def close_pool() -> None:
     db = engine()
     if isinstance(db, PostgresEngine):
         await db.close_connection_pool()
+    elif isinstance(db, PooledSQLiteEngine):
+        await db.close_idle()
 
 
 async def migrate() -> None:

@@ -13,7 +13,7 @@ from eldercare.accounts.passwords import hash_password, verify_password
 from eldercare.accounts.tables import AuthSession, ElderLink, User
 from eldercare.actor import Actor
 from eldercare.audit import service as audit
-from eldercare.db import write_transaction
+from eldercare.db import fetch, write_transaction
 from eldercare.errors import (
     N_,
     Conflict,
@@ -257,21 +257,16 @@ async def resolve_session(
     A page session ends after ``session_idle_minutes`` without a request; each request
     (``touch``) counts as activity, except the idle warning's own status check."""
     now = now or datetime.now(UTC)
-    rows = (
-        await AuthSession.select(
-            AuthSession.id,
-            AuthSession.expires_at,
-            AuthSession.last_seen_at,
-            AuthSession.revoked_at,
-            AuthSession.user.id,
-            AuthSession.user.name,
-            AuthSession.user.roles,
-            AuthSession.user.region_code,
-            AuthSession.user.provider_id,
-            AuthSession.user.active,
-        )
-        .where((AuthSession.token_hash == _digest(secret)) & (AuthSession.kind == kind))
-        .run()
+    # Plain SQL: it runs before every signed-in request, and building Piccolo's joined
+    # select costs more than the query itself (1.4 ms against 0.2 ms on SQLite).
+    rows = await fetch(
+        'SELECT s.id, s.expires_at, s.last_seen_at, s.revoked_at, u.id AS "user.id", '
+        'u.name AS "user.name", u.roles AS "user.roles", u.region_code AS "user.region_code", '
+        'u.provider_id AS "user.provider_id", u.active AS "user.active" '
+        'FROM auth_session s JOIN app_user u ON u.id = s."user" '
+        "WHERE s.token_hash = {} AND s.kind = {}",
+        _digest(secret),
+        kind,
     )
     if not rows:
         return None
