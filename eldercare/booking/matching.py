@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import weakref
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -130,8 +130,12 @@ async def candidates(
     exclude_providers: frozenset[int] = frozenset(),
     only_provider: int | None = None,
     ignore_busy: bool = False,
+    best_only: bool = False,
 ) -> list[Candidate]:
-    """Ranked candidates for one visit; each lists its caregivers free then (best first)."""
+    """Ranked candidates for one visit; each lists its caregivers free then (best first).
+
+    With ``best_only``, just the first of that list (or none): booking needs no more, and
+    finding it reads the teams of the best-ranked providers only (see ``_ranked``)."""
     async with one_connection():
         return await _ranked(
             item_code=item_code,
@@ -144,7 +148,12 @@ async def candidates(
             exclude_providers=exclude_providers,
             only_provider=only_provider,
             ignore_busy=ignore_busy,
+            best_only=best_only,
         )
+
+
+# With best_only, teams are read for this many providers at a time, best-ranked first.
+BEST_BATCH = 8
 
 
 async def _ranked(
@@ -159,49 +168,63 @@ async def _ranked(
     exclude_providers: frozenset[int] = frozenset(),
     only_provider: int | None = None,
     ignore_busy: bool = False,
+    best_only: bool = False,
 ) -> list[Candidate]:
+    """A provider's rank (domain.rank_key: distance, rating, the week's load) does not depend
+    on its caregivers, so providers are ranked first and their teams read after, in rank
+    order: the list is the same as ranking the finished candidates, and ``best_only`` can
+    stop at the first provider with someone free instead of reading every team in reach."""
     end = start + duration
     start_local, end_local = _local(start, place.timezone), _local(end, place.timezone)
-    pool = await providers.match_pool(
-        item_code=item_code,
-        skill=skill,
-        lat=place.lat,
-        lon=place.lon,
-        region_code=place.region_code,
-        on=start_local.date(),
-        provider_id=only_provider,
-        working=(start_local, end_local),  # the pool lists only those working then
-    )
     pool = [
         p
-        for p in pool
+        for p in await providers.covering(
+            item_code=item_code,
+            lat=place.lat,
+            lon=place.lon,
+            region_code=place.region_code,
+            provider_id=only_provider,
+        )
         if p.id not in exclude_providers and (only_provider is None or p.id == only_provider)
     ]
-    working = {p.id: [c.id for c in p.caregivers] for p in pool}
-    every = [cid for ids in working.values() for cid in ids]
-    busy = (
-        set()
-        if ignore_busy
-        else await busy_caregivers(every, *domain.busy_interval(start, end, policy))
-    )
     loads = await _loads([p.id for p in pool], now)
-    found = []
-    for p in pool:
-        free = tuple(cid for cid in working[p.id] if cid not in busy)
-        if free:
-            found.append(
-                Candidate(
-                    provider_id=p.id,
-                    name=p.name,
-                    distance_km=round(p.distance_km, 2),
-                    price_fen=p.price_fen,
-                    rating=p.rating,
-                    rating_count=p.rating_count,
-                    load=loads.get(p.id, 0),
-                    caregiver_ids=free,
-                )
+    ranked = domain.rank(
+        [
+            Candidate(
+                provider_id=p.id,
+                name=p.name,
+                distance_km=round(p.distance_km, 2),
+                price_fen=p.price_fen,
+                rating=p.rating,
+                rating_count=p.rating_count,
+                load=loads.get(p.id, 0),
             )
-    return domain.rank(found)
+            for p in pool
+        ]
+    )
+    step = BEST_BATCH if best_only else max(len(ranked), 1)
+    found: list[Candidate] = []
+    for first in range(0, len(ranked), step):
+        batch = ranked[first : first + step]
+        working = await providers.teams(
+            [c.provider_id for c in batch],
+            skill,
+            start_local.date(),
+            (start_local, end_local),  # only those working for the whole visit
+        )
+        every = [c.id for team in working.values() for c in team]
+        busy = (
+            set()
+            if ignore_busy
+            else await busy_caregivers(every, *domain.busy_interval(start, end, policy))
+        )
+        for candidate in batch:
+            free = tuple(c.id for c in working.get(candidate.provider_id, []) if c.id not in busy)
+            if free:
+                found.append(replace(candidate, caregiver_ids=free))
+                if best_only:
+                    return found
+    return found
 
 
 async def free_times(

@@ -219,6 +219,7 @@ async def book(
             now=now,
             policy=policy,
             only_provider=provider_id,
+            best_only=True,
         )
         if not found:
             if provider_id is not None:
@@ -386,6 +387,7 @@ async def book_occurrence(
         now=now,
         policy=policy,
         only_provider=provider_id,
+        best_only=caregiver_id is None,  # else the fixed caregiver's provider may rank lower
     )
     if not found:
         return None
@@ -497,6 +499,7 @@ async def offer_next(row: dict[str, Any], now: datetime, *, reason: str) -> str:
             now=now,
             policy=policy,
             exclude_providers=frozenset(tried),
+            best_only=True,
         )
     if found:
         await _offer(row["id"], found[0], now)

@@ -16,6 +16,7 @@ from typing import Any
 from eldercare.catalog import domain
 from eldercare.catalog.domain import CategoryInfo, Effective, Entry, ItemInfo
 from eldercare.catalog.tables import MenuEntry, ServiceCategory, ServiceItem
+from eldercare.db import fetch
 from eldercare.errors import N_, Invalid, NotFound
 from eldercare.geo import service as geo
 from eldercare.geo.domain import region_contains
@@ -190,18 +191,29 @@ async def price_cap(item_code: str, region_code: str) -> int | None:
     Read fresh (two small queries) rather than from the menu cache: it guards writes
     (offerings, bookings), where a stale answer would let a wrong price through.
     """
-    row = (
-        await ServiceItem.select(
-            *_ITEM_COLUMNS, ServiceItem.category.active.as_alias("category_active")
-        )
-        .where(ServiceItem.code == item_code)
-        .first()
-        .run()
+    # Plain SQL (two queries): matching asks this for each provider region it meets, and
+    # building Piccolo's joined selects cost five times the queries themselves.
+    rows = await fetch(
+        "SELECT i.code, c.code AS category_code, i.name_zh, i.name_en, i.unit, "
+        "i.duration_minutes, i.price_fen, i.subsidy_eligible, i.skill, i.active, "
+        "c.active AS category_active FROM service_item i "
+        "JOIN service_category c ON c.id = i.category WHERE i.code = {}",
+        item_code,
     )
-    if row is None or not row["category_active"]:
+    if not rows or not rows[0]["category_active"]:
         return None
     chain = await region_chain(region_code) or [region_code]
-    return domain.price_cap(_item(row), await entries_in(chain, item_code), chain)
+    entries = [
+        Entry(**row)
+        for row in await fetch(
+            "SELECT e.region_code, i.code AS item_code, e.offered, e.price_cap_fen "
+            "FROM menu_entry e JOIN service_item i ON i.id = e.item "
+            f"WHERE i.code = {{}} AND e.region_code IN ({', '.join('{}' for _ in chain)})",
+            item_code,
+            *chain,
+        )
+    ]
+    return domain.price_cap(_item(rows[0]), entries, chain)
 
 
 async def _chain_or_invalid(region_code: str) -> list[str]:

@@ -9,7 +9,7 @@ SQL, then geopy measures the few. Everything else is loaded in batches with IN (
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -74,6 +74,18 @@ async def match_pool(
     windows on the weekdays the visit touches, and no days off (none falls on those days).
     That reads a seventh of the hours, and SQL drops most of those off duty then.
     """
+    pool = await covering(
+        item_code=item_code, lat=lat, lon=lon, region_code=region_code, provider_id=provider_id
+    )
+    found = await teams([p.id for p in pool], skill, on, working)
+    return [replace(p, caregivers=found.get(p.id, [])) for p in pool]
+
+
+async def covering(
+    *, item_code: str, lat: float, lon: float, region_code: str, provider_id: int | None = None
+) -> list[PoolProvider]:
+    """``match_pool`` without the teams (each ``caregivers`` empty): who could be asked at
+    all. Matching ranks these first and reads teams only as far as it needs."""
     rows = await _candidates(item_code, lat, lon, region_code, provider_id)
     if not rows:
         return []
@@ -96,10 +108,6 @@ async def match_pool(
         cap = caps[row["region_code"]]
         if cap is not None and row["price_fen"] <= cap:
             covered.append((distance, row))
-    ids = [row["id"] for _, row in covered]
-    teams = await (
-        _teams(ids, skill, on) if working is None else _working_teams(ids, skill, on, *working)
-    )
     covered.sort(key=lambda pair: (pair[0], pair[1]["id"]))
     return [
         PoolProvider(
@@ -109,10 +117,22 @@ async def match_pool(
             price_fen=row["price_fen"],
             rating=round(row["rating_avg"] or 0.0, 2),
             rating_count=row["rating_count"] or 0,
-            caregivers=teams.get(row["id"], []),
+            caregivers=[],
         )
         for distance, row in covered
     ]
+
+
+async def teams(
+    provider_ids: list[int],
+    skill: str,
+    on: date,
+    working: tuple[datetime, datetime] | None = None,
+) -> dict[int, list[PoolCaregiver]]:
+    """The caregivers of each provider as ``match_pool`` lists them (see there)."""
+    if working is None:
+        return await _teams(provider_ids, skill, on)
+    return await _working_teams(provider_ids, skill, on, *working)
 
 
 def _surely_beyond(area: _Area, lat: float, lon: float) -> bool:
@@ -128,7 +148,17 @@ def _surely_beyond(area: _Area, lat: float, lon: float) -> bool:
 async def _candidates(
     item_code: str, lat: float, lon: float, region_code: str, provider_id: int | None = None
 ) -> list[dict[str, Any]]:
-    """Offering providers within the widest radius in use, or serving a district with the point."""
+    """Offering providers within the widest radius in use, or serving a district with the point.
+
+    The SQL only narrows (covering decides who reaches the point): one provider, asked for by
+    id, is read by its key, without the box."""
+    columns = (
+        "SELECT p.id, p.name, p.lat, p.lon, p.service_radius_km, p.region_code, p.rating_avg, "
+        "p.rating_count, o.price_fen FROM provider p JOIN offering o ON o.provider = p.id "
+        "WHERE p.status = {} AND o.item_code = {} AND o.active = TRUE "
+    )
+    if provider_id is not None:
+        return await fetch(columns + "AND p.id = {}", domain.APPROVED, item_code, provider_id)
     # ORDER BY … LIMIT 1 reads one entry of the (status, service_radius_km) index on both engines.
     widest = await fetch(
         "SELECT service_radius_km FROM provider WHERE status = {} "
@@ -155,20 +185,12 @@ async def _candidates(
             + "))"
         )
         args += codes
-    only = ""
-    if provider_id is not None:
-        only = " AND p.id = {}"
-        args.append(provider_id)
     return await fetch(
-        "SELECT p.id, p.name, p.lat, p.lon, p.service_radius_km, p.region_code, p.rating_avg, "
-        "p.rating_count, o.price_fen FROM provider p JOIN offering o ON o.provider = p.id "
-        "WHERE p.status = {} AND o.item_code = {} AND o.active = TRUE "
-        "AND ((p.lat BETWEEN {} AND {} AND p.lon BETWEEN {} AND {} "
+        columns + "AND ((p.lat BETWEEN {} AND {} AND p.lon BETWEEN {} AND {} "
         "AND (p.lat - {}) * (p.lat - {}) * {} + (p.lon - {}) * (p.lon - {}) * {} "
         "<= (p.service_radius_km * 1.05 + 0.1) * (p.service_radius_km * 1.05 + 0.1))"
         + by_district
-        + ")"
-        + only,
+        + ")",
         *args,
     )
 
@@ -302,13 +324,22 @@ async def _working_teams(
             (row["weekday"], row["start_minute"], row["end_minute"])
         )
     certificates = await _certificates(list(people), skill)
+    # A visit within one day that one window holds needs nothing more (most visits, most
+    # caregivers); is_working decides the rest, windows joined across their edges.
+    weekday, one_day = start.weekday(), len(days) == 1
+    midnight = datetime.combine(start.date(), datetime.min.time())
+    begins, ends = (
+        (start - midnight) / timedelta(minutes=1),
+        (end - midnight) / timedelta(minutes=1),
+    )
     teams: dict[int, list[PoolCaregiver]] = {}
     for caregiver_id, person in people.items():
         skills = [s for s in person["skills"].split(",") if s]
         hours = sorted(windows[caregiver_id])
-        if domain.skill_valid(
-            skills, certificates.get(caregiver_id, []), skill, on
-        ) and domain.is_working(hours, (), start, end):
+        held = one_day and any(w == weekday and a <= begins and b >= ends for w, a, b in hours)
+        if domain.skill_valid(skills, certificates.get(caregiver_id, []), skill, on) and (
+            held or domain.is_working(hours, (), start, end)
+        ):
             teams.setdefault(person["provider"], []).append(
                 PoolCaregiver(
                     id=caregiver_id, name=person["name"], windows=hours, days_off=frozenset()

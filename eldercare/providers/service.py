@@ -44,7 +44,13 @@ from eldercare.providers.caregivers import (  # noqa: F401  (re-exported)
     set_availability,
     update_caregiver,
 )
-from eldercare.providers.matching import PoolCaregiver, PoolProvider, match_pool  # noqa: F401
+from eldercare.providers.matching import (  # noqa: F401  (re-exported)
+    PoolCaregiver,
+    PoolProvider,
+    covering,
+    match_pool,
+    teams,
+)
 from eldercare.providers.offerings import (  # noqa: F401  (re-exported)
     OfferingView,
     list_offerings,
