@@ -106,13 +106,41 @@ def _day(value: Any) -> str:
 
 
 async def annual_reviews(at: datetime) -> dict:
+    """The reviews the sweep opens and marks late, and the reminder it writes for each one
+    to each of the elder's family and community staff (the same rows, in plain SQL)."""
+    from eldercare import db
     from eldercare.accounts.service import local_today
+    from eldercare.geo.domain import region_prefix
     from eldercare.scheduling.registry import all_jobs
     from eldercare.subsidies import reviews
 
     today = local_today(at)
     horizon = today + timedelta(days=reviews.policy().open_days)
     await _clone("subsidy_review", "bench_ref_review", copy_rows=True)
+    await _clone("notification", "bench_ref_notification")
+    # Who the staff are is set-up, not the sweep's work: each community worker's region as
+    # the prefix of the codes it covers (region_prefix, as users_with_role applies it).
+    await _sql("DROP TABLE IF EXISTS bench_ref_staff")
+    await _sql("CREATE TABLE bench_ref_staff (user_id INTEGER, prefix VARCHAR(12))")
+    for user in await db.fetch(
+        "SELECT id, region_code FROM app_user WHERE roles LIKE '%community_staff%' AND active"
+    ):
+        if user["region_code"]:
+            prefix = region_prefix(user["region_code"])
+            await _sql(f"INSERT INTO bench_ref_staff VALUES ({int(user['id'])}, '{prefix}')")
+    cutoff = today - timedelta(days=reviews.policy().grace_days)
+    # The local midnight the review's window opens (open_days before it is due), in UTC.
+    open_days = reviews.policy().open_days
+    window_opens = (
+        f"datetime(bench_ref_review.due_date, '-{open_days} days', '-8 hours') || '+00:00'"
+        if db.is_sqlite()
+        else f"((bench_ref_review.due_date - {open_days})::timestamp AT TIME ZONE 'Asia/Shanghai')"
+    )
+    params = (
+        "json_object('name', el.name, 'date', r.due_date)"
+        if db.is_sqlite()
+        else "json_build_object('name', el.name, 'date', r.due_date)::text"
+    )
 
     async def reference() -> int:
         opened = await _sql(
@@ -123,17 +151,62 @@ async def annual_reviews(at: datetime) -> dict:
             f"AND e.next_review_due IS NOT NULL AND e.next_review_due <= {_day(horizon)} "
             "ON CONFLICT (entitlement, due_date) DO NOTHING RETURNING id"
         )
+        ids = ", ".join(str(int(row["id"])) for row in opened) or "0"
+        told = 0
+        for recipients in (
+            "JOIN elder_link t ON t.elder = r.elder",  # family (t."user")
+            "JOIN bench_ref_staff t ON el.region_code LIKE t.prefix || '%'",  # staff
+        ):
+            user = 't."user"' if "elder_link" in recipients else "t.user_id"
+            told += len(
+                await _sql(
+                    "INSERT INTO bench_ref_notification (user_id, kind, message, params, link, "
+                    f"dedupe_key, created_at, read_at) SELECT {user}, 'review.opened', "
+                    "'The yearly check for {name}''s allowance is due by {date}. "
+                    f"Please confirm it.', {params}, '/subsidies/reviews', "
+                    f"'review.opened:' || r.id || ':' || {user}, {_ts(at)}, NULL "
+                    f"FROM bench_ref_review r JOIN elder el ON el.id = r.elder {recipients} "
+                    f"WHERE r.id IN ({ids}) ON CONFLICT (dedupe_key) DO NOTHING RETURNING id"
+                )
+            )
+        # A caregiver's verified check-in at home since the review's window opened confirms it.
+        proven = await _sql(
+            "UPDATE bench_ref_review SET status = 'confirmed', method = 'visit', "
+            f"confirmed_at = {_ts(at)} WHERE status IN ('open', 'overdue') "
+            f"AND created_at <= {_ts(at)} AND EXISTS (SELECT 1 FROM booking b "
+            "WHERE b.elder = bench_ref_review.elder AND b.check_in_at IS NOT NULL "
+            f"AND b.check_in_at >= {window_opens} AND b.check_in_at <= {_ts(at)} "
+            "AND b.geofence_flag = FALSE AND b.status IN ('in_service', 'completed')) "
+            "RETURNING id"
+        )
         late = await _sql(
             "UPDATE bench_ref_review SET status = 'overdue' WHERE status = 'open' "
             f"AND due_date < {_day(today)} RETURNING id"
         )
-        return len(opened) + len(late)
+        # Past the grace period: the entitlements to suspend (read only, so that the sweep
+        # after it finds them still to do).
+        suspend = await _sql(
+            "SELECT r.entitlement FROM bench_ref_review r JOIN subsidy_entitlement e "
+            "ON e.id = r.entitlement WHERE r.status IN ('open', 'overdue') "
+            f"AND r.due_date <= {_day(cutoff)} AND e.status = 'active'"
+        )
+        return len(opened) + len(proven) + len(late) + told + len(suspend)
 
     ref_seconds, ref_rows = await _timed(reference)
     sweep = all_jobs()["annual_reviews"].sweep  # imported before the clock starts
+    before = await db.fetch("SELECT COUNT(*) AS n FROM notification WHERE kind = 'review.opened'")
     seconds, rows = await _timed(lambda: sweep(at))
-    await _drop("bench_ref_review")
-    return _row("annual_reviews", seconds, rows, ref_seconds, ref_rows)
+    after = await db.fetch("SELECT COUNT(*) AS n FROM notification WHERE kind = 'review.opened'")
+    await _drop("bench_ref_review", "bench_ref_notification", "bench_ref_staff")
+    told = int(after[0]["n"]) - int(before[0]["n"])
+    return _row(
+        "annual_reviews",
+        seconds,
+        rows + told,
+        ref_seconds,
+        ref_rows,
+        f"reviews opened and marked late, and {told:,} reminders to families and staff",
+    )
 
 
 async def monthly_payments(at: datetime) -> dict:
