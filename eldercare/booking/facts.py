@@ -4,6 +4,7 @@ voucher money held by bookings, and cancelling everything when an elder's record
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from eldercare.accounts import service as accounts
 from eldercare.actor import Actor
@@ -18,6 +19,16 @@ from eldercare.notifications.service import notify
 # completed one; a cancelled, declined, expired or missed booking gives it back.
 HOLDS_SUBSIDY = (*domain.OPEN, *domain.HOLDING, domain.COMPLETED)
 _CHUNK = 5000
+
+
+def verified_check_in_sql(alias: str) -> tuple[str, list[Any]]:
+    """The condition (``{}`` placeholders, and their values) that the booking row ``alias``
+    is a check-in at the elder's home: for a sweep that joins it to its own rows."""
+    return (
+        f"{alias}.check_in_at IS NOT NULL AND {alias}.geofence_flag = {{}} "
+        f"AND {alias}.status IN ({{}}, {{}})",
+        [False, domain.IN_SERVICE, domain.COMPLETED],
+    )
 
 
 async def verified_check_in(
@@ -37,16 +48,15 @@ async def verified_check_ins(
     ids = sorted({int(i) for i in elder_ids})
     found: dict[int, list[tuple[int, datetime]]] = {}
     for start in range(0, len(ids), _CHUNK):
+        verified, args = verified_check_in_sql("booking")
         rows = await fetch(
             "SELECT id, elder, check_in_at FROM booking WHERE elder IN ("
             + ", ".join(str(i) for i in ids[start : start + _CHUNK])
-            + ") AND check_in_at IS NOT NULL AND check_in_at >= {} AND check_in_at <= {} "
-            "AND geofence_flag = {} AND status IN ({}, {}) ORDER BY check_in_at, id",
+            + f") AND {verified} AND check_in_at >= {{}} AND check_in_at <= {{}} "
+            "ORDER BY check_in_at, id",
+            *args,
             since,
             until,
-            False,
-            domain.IN_SERVICE,
-            domain.COMPLETED,
         )
         for row in rows:
             moment = row["check_in_at"]

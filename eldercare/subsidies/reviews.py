@@ -141,58 +141,48 @@ async def _remind(opened: list[dict[str, Any]], at: datetime) -> None:
 
 
 async def _visits_as_proof(at: datetime) -> int:
-    """Pending reviews confirmed by a caregiver's verified check-in in their window: the
-    check-ins of every elder with a pending review since the earliest window opened are read
-    in bulk, then only those elders' reviews; each review's own window is applied here."""
-    waiting = await fetch(
-        "SELECT elder, MIN(due_date) AS due FROM subsidy_review "
-        "WHERE status IN ({}, {}) AND created_at <= {} GROUP BY elder",
+    """Pending reviews confirmed by a caregiver's verified check-in in their window, found
+    in one join of the pending reviews with their elders' check-ins. SQL keeps check-ins from
+    a day before the earliest the window can open (date arithmetic, alike on both engines);
+    each review's own window, from local midnight, is applied here."""
+    verified, args = booking_facts.verified_check_in_sql("b")
+    slack = policy().open_days + 1
+    opened = f"date(r.due_date, '-{slack} days')" if is_sqlite() else f"(r.due_date - {slack})"
+    rows = await fetch(
+        "SELECT r.id, r.entitlement, r.elder, r.due_date, r.status, b.id AS booking, "
+        "b.check_in_at FROM subsidy_review r JOIN booking b ON b.elder = r.elder "
+        f"WHERE r.status IN ({{}}, {{}}) AND r.created_at <= {{}} AND {verified} "
+        f"AND b.check_in_at <= {{}} AND b.check_in_at >= {opened} "
+        "ORDER BY r.id, b.check_in_at, b.id",
         OPEN,
         OVERDUE,
         at,
+        *args,
+        at,
     )
-    if not waiting:
-        return 0
-    first_due = min(as_date(row["due"]) for row in waiting)
-    since = _local_midnight(domain.review_opens(first_due, policy()))
-    check_ins = await booking_facts.verified_check_ins(
-        [row["elder"] for row in waiting], since=since, until=at
-    )
-    pending: list[dict[str, Any]] = []
-    proven = sorted(check_ins)
-    for chunk in range(0, len(proven), _CHUNK):
-        pending += await fetch(
-            "SELECT id, entitlement, elder, due_date, status FROM subsidy_review "
-            "WHERE status IN ({}, {}) AND created_at <= {} AND elder IN ("
-            + ", ".join(str(int(e)) for e in proven[chunk : chunk + _CHUNK])
-            + ")",
-            OPEN,
-            OVERDUE,
-            at,
-        )
-    pending.sort(key=lambda row: row["id"])
-    confirmed, opens_on = 0, dict[date, datetime]()
-    for row in pending:
-        if row["elder"] not in check_ins:
+    confirmed, opens_on, done = 0, dict[date, datetime](), set[int]()
+    for row in rows:
+        if row["id"] in done:
             continue
         due = as_date(row["due_date"])
         if due not in opens_on:
             opens_on[due] = _local_midnight(domain.review_opens(due, policy()))
+        checked_in = row["check_in_at"]
+        if isinstance(checked_in, str):  # SQLite keeps timestamps as UTC text
+            checked_in = datetime.fromisoformat(checked_in)
         # The first check-in in this review's own window; an earlier one is for an older review.
-        proof = next(
-            (
-                (booking_id, moment)
-                for booking_id, moment in check_ins[row["elder"]]
-                if moment >= opens_on[due]
-            ),
-            None,
-        )
-        if proof is None:
+        if checked_in < opens_on[due]:
             continue
-        booking_id, checked_in = proof
-        review = {**row, "due_date": due}
+        done.add(row["id"])
+        review = {
+            "id": row["id"],
+            "entitlement": row["entitlement"],
+            "elder": row["elder"],
+            "due_date": due,
+            "status": row["status"],
+        }
         if await _confirm(
-            SYSTEM, review, "visit", at=checked_in, now=at, evidence=f"booking {booking_id}"
+            SYSTEM, review, "visit", at=checked_in, now=at, evidence=f"booking {row['booking']}"
         ):
             confirmed += 1
     return confirmed

@@ -191,3 +191,48 @@ async def test_family_cannot_record_a_departure(client, make_person):
         json={"reason": "moved_out", "date": "2099-01-01"},
     )
     assert future.status_code == 422
+
+
+async def test_only_a_check_in_at_home_inside_the_reviews_own_window_is_proof(
+    client, make_person
+):
+    """The window opens at local midnight 30 days before the due date (2026-10-21 for a
+    review due 2026-11-20): a check-in half an hour earlier, or one flagged away from the
+    address, proves nothing; one half an hour after midnight does."""
+    from eldercare.booking.tables import Booking
+
+    world = await build_world(make_person)
+    elder = await add_elder(client, world.family, birth=date(1940, 5, 1))
+    await approved(world, elder, at=local(2025, 11, 20, 10, 0))
+    await jobs.annual_reviews(local(2026, 11, 1, 2, 0))
+
+    async def visit(checked_in, *, flagged: bool = False) -> None:
+        await Booking.insert(
+            Booking(
+                elder=elder,
+                service_code="x",
+                start_at=checked_in,
+                end_at=checked_in,
+                busy_until=checked_in,
+                status="completed",
+                channel="app",
+                booked_by=world.family.id,
+                price_fen=0,
+                copay_fen=0,
+                check_in_at=checked_in,
+                geofence_flag=flagged,
+                created_at=checked_in,
+                updated_at=checked_in,
+            )
+        ).run()
+
+    await visit(local(2026, 10, 20, 23, 30))
+    await visit(local(2026, 10, 25, 9, 0), flagged=True)
+    assert await jobs.annual_reviews(local(2026, 11, 6, 2, 0)) == 0
+    found, _ = await reviews.list_reviews(world.family_actor, elder_id=elder)
+    assert found[0].status == "open"
+
+    await visit(local(2026, 10, 21, 0, 30))
+    assert await jobs.annual_reviews(local(2026, 11, 6, 3, 0)) == 1
+    found, _ = await reviews.list_reviews(world.family_actor, elder_id=elder)
+    assert (found[0].status, found[0].method) == ("confirmed", "visit")
