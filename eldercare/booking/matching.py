@@ -87,9 +87,9 @@ def _local(moment: datetime, timezone: str) -> datetime:
 
 @contextlib.asynccontextmanager
 async def one_connection() -> AsyncIterator[None]:
-    """Matching reads a dozen tables. Outside a transaction Piccolo's SQLite engine opens a
-    new connection (and thread) for every query; one deferred read transaction lets them all
-    share one. Inside a caller's transaction it is that transaction (Piccolo nests)."""
+    """Matching reads a dozen tables: on SQLite in one deferred read transaction, so they all
+    see one snapshot on one connection (taken from the engine's idle ones, sqlite_pool.py).
+    Inside a caller's transaction it is that transaction (Piccolo nests)."""
     db = engine()
     if not is_sqlite():
         yield

@@ -1,8 +1,8 @@
 """Reading the menu: items, categories and regional menus (cached). Use it through service.py.
 
 Other packages use ``get_item``, ``price_cap`` and ``region_menu``. The computed menu of a
-region is cached in the process: it is read on every menu page and API call and changes
-rarely, and Piccolo on SQLite opens a connection per query (STACK-NOTES). Writes in this
+region is cached in the process: it is read on every menu page and API call, changes
+rarely, and takes several queries to build. Writes in this
 process clear the cache; entries also expire after ``CACHE_SECONDS`` so that other
 processes' writes show up soon.
 """
