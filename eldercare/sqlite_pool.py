@@ -17,12 +17,39 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 from typing import Any
 
 import aiosqlite
-from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
+from piccolo.engine.sqlite import (
+    SQLiteEngine,
+    SQLiteTransaction,
+    TransactionType,
+    convert_int_out,
+    dict_factory,
+)
 
 IDLE_CONNECTIONS = 4
+
+
+def _integer_out(value: bytes) -> int:
+    """Piccolo's INTEGER converter (``int(Decimal(text))``, for the odd ``1.0`` SQLite may
+    hold) on the one value in a million that needs it; ``int`` on the rest. Every integer
+    of every row passes here: Piccolo's alone doubled the time of matching's largest query."""
+    try:
+        return int(value)
+    except ValueError:
+        return convert_int_out(value)
+
+
+def _boolean_out(value: bytes) -> bool:
+    """Piccolo's BOOLEAN converter (``"1"`` is true), without decoding the bytes first."""
+    return value == b"1"
+
+
+# Process-wide, as Piccolo registers its own (its array converters keep theirs).
+sqlite3.register_converter("INTEGER", _integer_out)
+sqlite3.register_converter("BOOLEAN", _boolean_out)
 
 
 class PooledSQLiteEngine(SQLiteEngine):
