@@ -151,7 +151,7 @@ async def annual_reviews(at: datetime) -> dict:
             f"AND e.next_review_due IS NOT NULL AND e.next_review_due <= {_day(horizon)} "
             "ON CONFLICT (entitlement, due_date) DO NOTHING RETURNING id"
         )
-        ids = ", ".join(str(int(row["id"])) for row in opened) or "0"
+        ids = db.id_list(row["id"] for row in opened) or "0"
         told = 0
         for recipients in (
             "JOIN elder_link t ON t.elder = r.elder",  # family (t."user")

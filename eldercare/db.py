@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -75,6 +75,13 @@ async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
     Runs inside the current transaction when there is one.
     """
     return list(await engine().run_querystring(QueryString(sql, *args)))
+
+
+def id_list(ids: Iterable[int]) -> str:
+    """Our own integer ids inlined as the inside of an ``IN (…)``: thousands of bound
+    parameters cost Piccolo more to build than the query costs to run. ``int`` keeps anything
+    but a number out of the SQL."""
+    return ", ".join(str(int(i)) for i in ids)
 
 
 def as_date(value: Any) -> date:

@@ -11,7 +11,7 @@ from eldercare.actor import Actor
 from eldercare.audit import service as audit
 from eldercare.booking import domain
 from eldercare.booking.tables import Booking, BookingOffer, Series
-from eldercare.db import fetch
+from eldercare.db import fetch, id_list
 from eldercare.errors import N_
 from eldercare.notifications.service import notify
 
@@ -51,7 +51,7 @@ async def verified_check_ins(
         verified, args = verified_check_in_sql("booking")
         rows = await fetch(
             "SELECT id, elder, check_in_at FROM booking WHERE elder IN ("
-            + ", ".join(str(i) for i in ids[start : start + _CHUNK])
+            + id_list(ids[start : start + _CHUNK])
             + f") AND {verified} AND check_in_at >= {{}} AND check_in_at <= {{}} "
             "ORDER BY check_in_at, id",
             *args,

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from eldercare.booking import domain
 from eldercare.booking.domain import Candidate, Policy
 from eldercare.booking.tables import Booking
-from eldercare.db import engine, fetch, is_sqlite
+from eldercare.db import engine, fetch, id_list, is_sqlite
 from eldercare.providers import domain as providers_domain
 from eldercare.providers import service as providers
 
@@ -49,7 +49,7 @@ async def busy_caregivers(
     holding = list(domain.HOLDING)
     args: list[Any] = [*holding, busy_until, start]
     sql = (
-        f"SELECT caregiver FROM booking WHERE caregiver IN ({_in(caregiver_ids)}) "
+        f"SELECT caregiver FROM booking WHERE caregiver IN ({id_list(caregiver_ids)}) "
         f"AND status IN ({', '.join('{}' for _ in holding)}) AND start_at < {{}} "
         "AND busy_until > {}"
     )
@@ -59,19 +59,13 @@ async def busy_caregivers(
     return {row["caregiver"] for row in await fetch(sql, *args)}
 
 
-def _in(ids: list[int]) -> str:
-    """Our own integer ids inlined as an IN list: Piccolo's ``is_in`` is slow to build for the
-    thousands of caregivers a city's matching can weigh."""
-    return ", ".join(str(int(i)) for i in ids)
-
-
 async def _loads(provider_ids: list[int], now: datetime) -> dict[int, int]:
     if not provider_ids:
         return {}
     holding = list(domain.HOLDING)
     rows = await fetch(
         "SELECT provider, COUNT(*) AS n FROM booking "
-        f"WHERE provider IN ({_in(provider_ids)}) "
+        f"WHERE provider IN ({id_list(provider_ids)}) "
         f"AND status IN ({', '.join('{}' for _ in holding)}) AND start_at >= {{}} "
         "AND start_at < {} GROUP BY provider",
         *holding,

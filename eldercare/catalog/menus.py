@@ -137,8 +137,22 @@ async def all_categories() -> list[CategoryInfo]:
     return [_category(row) for row in rows]
 
 
+async def _item_row(code: str) -> dict[str, Any] | None:
+    """One item with its category's code and ``category_active``, in plain SQL: bookings,
+    acceptances and matching read items and price caps over and over, and building Piccolo's
+    joined select cost five times the query itself."""
+    rows = await fetch(
+        "SELECT i.code, c.code AS category_code, i.name_zh, i.name_en, i.unit, "
+        "i.duration_minutes, i.price_fen, i.subsidy_eligible, i.skill, i.active, "
+        "c.active AS category_active FROM service_item i "
+        "JOIN service_category c ON c.id = i.category WHERE i.code = {}",
+        code,
+    )
+    return rows[0] if rows else None
+
+
 async def get_item(code: str) -> ItemInfo:
-    row = await ServiceItem.select(*_ITEM_COLUMNS).where(ServiceItem.code == code).first().run()
+    row = await _item_row(code)
     if row is None:
         raise NotFound(N_("There is no service item with the code {code}."), code=code)
     return _item(row)
@@ -191,16 +205,9 @@ async def price_cap(item_code: str, region_code: str) -> int | None:
     Read fresh (two small queries) rather than from the menu cache: it guards writes
     (offerings, bookings), where a stale answer would let a wrong price through.
     """
-    # Plain SQL (two queries): matching asks this for each provider region it meets, and
-    # building Piccolo's joined selects cost five times the queries themselves.
-    rows = await fetch(
-        "SELECT i.code, c.code AS category_code, i.name_zh, i.name_en, i.unit, "
-        "i.duration_minutes, i.price_fen, i.subsidy_eligible, i.skill, i.active, "
-        "c.active AS category_active FROM service_item i "
-        "JOIN service_category c ON c.id = i.category WHERE i.code = {}",
-        item_code,
-    )
-    if not rows or not rows[0]["category_active"]:
+    # Plain SQL: matching asks this for each provider region it meets.
+    row = await _item_row(item_code)
+    if row is None or not row["category_active"]:
         return None
     chain = await region_chain(region_code) or [region_code]
     entries = [
@@ -213,7 +220,7 @@ async def price_cap(item_code: str, region_code: str) -> int | None:
             *chain,
         )
     ]
-    return domain.price_cap(_item(rows[0]), entries, chain)
+    return domain.price_cap(_item(row), entries, chain)
 
 
 async def _chain_or_invalid(region_code: str) -> list[str]:

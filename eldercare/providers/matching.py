@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from eldercare.catalog import service as catalog
-from eldercare.db import fetch
+from eldercare.db import fetch, id_list
 from eldercare.geo.domain import MAX_RADIUS_KM, bounding_box, distance_km
 from eldercare.providers import domain
 
@@ -197,7 +197,7 @@ async def _candidates(
 
 async def _districts(provider_ids: list[int]) -> dict[int, list[str]]:
     rows = await fetch(
-        f"SELECT provider, region_code FROM provider_district WHERE provider IN ({_in(provider_ids)})"
+        f"SELECT provider, region_code FROM provider_district WHERE provider IN ({id_list(provider_ids)})"
     )
     found: dict[int, list[str]] = {}
     for row in rows:
@@ -215,18 +215,12 @@ def _day(value: Any) -> date:
     return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
-def _in(ids: list[int]) -> str:
-    """An IN list of our own integer ids, inlined: Piccolo's ``is_in`` builds thousands of
-    parameters slowly, and matching reads a few thousand caregivers at city scale."""
-    return ", ".join(str(int(i)) for i in ids)
-
-
 async def _certificates(caregiver_ids: list[int], skill: str) -> dict[int, list[_Certificate]]:
     """Each caregiver's certificates for ``skill``."""
     found: dict[int, list[_Certificate]] = {}
     for cert in await fetch(
         "SELECT caregiver, skill, expires_on FROM caregiver_certificate "
-        f"WHERE caregiver IN ({_in(caregiver_ids)}) AND skill = {{}}",
+        f"WHERE caregiver IN ({id_list(caregiver_ids)}) AND skill = {{}}",
         skill,
     ):
         found.setdefault(cert["caregiver"], []).append(
@@ -241,14 +235,14 @@ async def _teams(provider_ids: list[int], skill: str, on: date) -> dict[int, lis
         return {}
     people = await fetch(
         "SELECT id, provider, name, skills FROM caregiver "
-        f"WHERE provider IN ({_in(provider_ids)}) AND active = {{}} AND skills LIKE {{}} "
+        f"WHERE provider IN ({id_list(provider_ids)}) AND active = {{}} AND skills LIKE {{}} "
         "ORDER BY id",
         True,
         f"%{skill}%",
     )
     if not people:
         return {}
-    ids = _in([p["id"] for p in people])
+    ids = id_list([p["id"] for p in people])
     certificates = await _certificates([p["id"] for p in people], skill)
     windows: dict[int, list[tuple[int, int, int]]] = {}
     for w in await fetch(
@@ -299,8 +293,8 @@ async def _working_teams(
     rows = await fetch(
         "SELECT c.id, c.provider, c.name, c.skills, w.weekday, w.start_minute, w.end_minute "
         "FROM caregiver c JOIN availability_window w ON w.caregiver = c.id "
-        f"WHERE c.provider IN ({_in(provider_ids)}) AND c.active = {{}} AND c.skills LIKE {{}} "
-        f"AND w.weekday IN ({_in(weekdays)}) "
+        f"WHERE c.provider IN ({id_list(provider_ids)}) AND c.active = {{}} AND c.skills LIKE {{}} "
+        f"AND w.weekday IN ({id_list(weekdays)}) "
         "AND EXISTS (SELECT 1 FROM availability_window s WHERE s.caregiver = c.id "
         "AND s.weekday = {} AND s.start_minute <= {} AND s.end_minute > {}) "
         "AND NOT EXISTS (SELECT 1 FROM caregiver_day_off d WHERE d.caregiver = c.id "

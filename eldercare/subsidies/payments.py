@@ -19,7 +19,7 @@ from eldercare.accounts import elders as elder_records
 from eldercare.accounts.service import local_today
 from eldercare.actor import Actor
 from eldercare.audit import service as audit
-from eldercare.db import fetch, write_transaction
+from eldercare.db import fetch, id_list, write_transaction
 from eldercare.errors import N_, FieldProblem, Forbidden, Invalid, NotFound
 from eldercare.geo.domain import region_prefix
 from eldercare.subsidies import domain, entitlements
@@ -313,13 +313,12 @@ async def record_returns(actor: Actor, text: str, *, now: datetime | None = None
         lines[payment_id] = number
     async with write_transaction():
         if results:
-            id_list = ", ".join(str(int(i)) for i in results)
             known = {
                 row["id"]
                 for row in await fetch(
                     "SELECT p.id FROM subsidy_payment p "
                     "JOIN subsidy_entitlement e ON e.id = p.entitlement "
-                    f"WHERE p.id IN ({id_list}) AND p.status = {{}} AND e.region_code LIKE {{}}",
+                    f"WHERE p.id IN ({id_list(results)}) AND p.status = {{}} AND e.region_code LIKE {{}}",
                     EXPORTED,
                     f"{prefix}%",
                 )

@@ -45,6 +45,20 @@ async def _city(client, make_person):
     return family, elder_id, start, teams
 
 
+async def _keep_busy(client, family, start: str, teams) -> None:
+    """Each team's caregiver accepts another elder's visit at ``start``."""
+    for admin, provider_id, caregiver_id in teams:
+        other = await add_elder(client, family, name="王桂兰", lat=BASE[0], lon=BASE[1])
+        booking = await book(client, family, other, start, provider_id=provider_id)
+        assert booking.status_code == 201, booking.text
+        accepted = await client.post(
+            f"/api/v1/bookings/{booking.json()['id']}/accept",
+            headers=admin.headers,
+            json={"caregiver_id": caregiver_id},
+        )
+        assert accepted.status_code == 200, accepted.text
+
+
 async def _ranked(elder_lat: float, elder_lon: float, start: str, *, best_only: bool):
     return await matching.candidates(
         item_code=ITEM,
@@ -62,16 +76,7 @@ async def test_the_best_found_first_is_the_head_of_the_whole_list(client, make_p
     family, elder_id, start, teams = await _city(client, make_person)
     # The next two are taken by other elders' visits at that very time: the whole first
     # batch in rank order has nobody free.
-    for admin, provider_id, caregiver_id in teams[OFF : OFF + 2]:
-        other = await add_elder(client, family, name="王桂兰", lat=BASE[0], lon=BASE[1])
-        booking = await book(client, family, other, start, provider_id=provider_id)
-        assert booking.status_code == 201, booking.text
-        accepted = await client.post(
-            f"/api/v1/bookings/{booking.json()['id']}/accept",
-            headers=admin.headers,
-            json={"caregiver_id": caregiver_id},
-        )
-        assert accepted.status_code == 200, accepted.text
+    await _keep_busy(client, family, start, teams[OFF : OFF + 2])
 
     everyone = await _ranked(BASE[0], BASE[1], start, best_only=False)
     best = await _ranked(BASE[0], BASE[1], start, best_only=True)
@@ -87,16 +92,7 @@ async def test_the_best_found_first_is_the_head_of_the_whole_list(client, make_p
 
 async def test_nobody_free_is_no_candidate_either_way(client, make_person):
     family, _, start, teams = await _city(client, make_person)
-    for admin, provider_id, caregiver_id in teams[OFF:]:
-        other = await add_elder(client, family, name="王桂兰", lat=BASE[0], lon=BASE[1])
-        booking = await book(client, family, other, start, provider_id=provider_id)
-        assert booking.status_code == 201, booking.text
-        accepted = await client.post(
-            f"/api/v1/bookings/{booking.json()['id']}/accept",
-            headers=admin.headers,
-            json={"caregiver_id": caregiver_id},
-        )
-        assert accepted.status_code == 200, accepted.text
+    await _keep_busy(client, family, start, teams[OFF:])
 
     assert await _ranked(BASE[0], BASE[1], start, best_only=True) == []
     assert await _ranked(BASE[0], BASE[1], start, best_only=False) == []

@@ -193,9 +193,7 @@ async def test_family_cannot_record_a_departure(client, make_person):
     assert future.status_code == 422
 
 
-async def test_only_a_check_in_at_home_inside_the_reviews_own_window_is_proof(
-    client, make_person
-):
+async def test_only_a_check_in_at_home_inside_the_reviews_own_window_is_proof(client, make_person):
     """The window opens at local midnight 30 days before the due date (2026-10-21 for a
     review due 2026-11-20): a check-in half an hour earlier, or one flagged away from the
     address, proves nothing; one half an hour after midnight does."""
