@@ -93,6 +93,67 @@ def as_date(value: Any) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
+# --- The data revision ---------------------------------------------------------------------------
+#
+# Matching keeps provider data in memory (providers/snapshot.py). Every process must see a
+# write by any other, so triggers on the tables it is built from set one row's ``rev`` to a
+# new value in the writing transaction itself: committed with the write, rolled back with it,
+# and never the same value twice (a random 64-bit number on SQLite, a sequence on PostgreSQL),
+# so a value seen once always means the same data.
+
+REVISION_TABLE = "data_revision"
+
+
+async def data_revision() -> int | None:
+    """The current revision (None if the table is missing: then nothing may be kept)."""
+    rows = await fetch(f"SELECT rev FROM {REVISION_TABLE} WHERE id = 1")
+    return int(rows[0]["rev"]) if rows else None
+
+
+async def add_revision_triggers(table: str, update_columns: list[str] | None = None) -> None:
+    """Triggers that change the revision on every insert, update and delete of ``table``
+    (for updates, only of ``update_columns`` when given). Creates the revision row if needed."""
+    db = engine()
+    if is_sqlite():
+        await db.run_ddl(
+            f"CREATE TABLE IF NOT EXISTS {REVISION_TABLE} "
+            "(id INTEGER PRIMARY KEY CHECK (id = 1), rev INTEGER NOT NULL)"
+        )
+        await db.run_ddl(f"INSERT OR IGNORE INTO {REVISION_TABLE} (id, rev) VALUES (1, 0)")
+        bump = f"UPDATE {REVISION_TABLE} SET rev = random() WHERE id = 1;"
+        of = f" OF {', '.join(update_columns)}" if update_columns else ""
+        for event in ("INSERT", f"UPDATE{of}", "DELETE"):
+            name = f"{table}_revision_{event.split()[0].lower()}"
+            await db.run_ddl(f"CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN {bump} END")
+        return
+    await db.run_ddl(
+        f"CREATE TABLE IF NOT EXISTS {REVISION_TABLE} "
+        "(id INTEGER PRIMARY KEY CHECK (id = 1), rev BIGINT NOT NULL)"
+    )
+    await db.run_ddl(
+        f"INSERT INTO {REVISION_TABLE} (id, rev) VALUES (1, 0) ON CONFLICT (id) DO NOTHING"
+    )
+    await db.run_ddl(f"CREATE SEQUENCE IF NOT EXISTS {REVISION_TABLE}_seq")
+    await db.run_ddl(
+        f"CREATE OR REPLACE FUNCTION {REVISION_TABLE}_bump() RETURNS trigger AS $$ "
+        f"BEGIN UPDATE {REVISION_TABLE} SET rev = nextval('{REVISION_TABLE}_seq') WHERE id = 1; "
+        "RETURN NULL; END $$ LANGUAGE plpgsql"
+    )
+    of = f" OF {', '.join(update_columns)}" if update_columns else ""
+    await db.run_ddl(
+        f"CREATE TRIGGER {table}_revision AFTER INSERT OR UPDATE{of} OR DELETE OR TRUNCATE "
+        f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {REVISION_TABLE}_bump()"
+    )
+
+
+async def drop_revision_triggers(table: str) -> None:
+    if is_sqlite():
+        for event in ("insert", "update", "delete"):
+            await engine().run_ddl(f"DROP TRIGGER IF EXISTS {table}_revision_{event}")
+    else:
+        await engine().run_ddl(f"DROP TRIGGER IF EXISTS {table}_revision ON {table}")
+
+
 async def open_pool() -> None:
     db = engine()
     if isinstance(db, PostgresEngine):

@@ -1,0 +1,250 @@
+"""Provider data as matching reads it, kept in memory and checked on every use.
+
+A match weighs every provider in reach and the hours of each of their caregivers: read from
+the database each time, that was a dozen queries and most of a match's 60 ms. Here those rows
+are kept per process, in one ``Snapshot`` tied to the data revision (``db.data_revision``):
+triggers change the revision in every transaction that writes provider data, offerings,
+caregivers, their hours, days off and certificates, or the menu that sets price caps. Each
+use reads the revision first (one row) and starts a new, empty snapshot when it moved, so a
+write by any process is seen by the next match in every process. What is kept:
+
+- per service item, the approved providers actively offering it, on a grid of
+  ``CELL_DEGREES`` squares, and the districts each serves;
+- per provider, its active caregivers with their skills, certificates, weekly hours and
+  days off (loaded for the providers a match reaches, the first time it reaches them);
+- per item and region, the price cap.
+
+Not kept: ratings and the week's bookings (they change with every visit; read per match),
+and whether a caregiver is busy (booking's matching asks the bookings table).
+
+Every value in a snapshot was read after its revision was seen in the database, and a
+snapshot is used only while the database still shows that revision: so it holds the current
+data. Values loaded into a snapshot that was replaced meanwhile are simply dropped with it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from eldercare.catalog import service as catalog
+from eldercare.db import as_date, data_revision, fetch, id_list
+from eldercare.providers import domain
+
+CELL_DEGREES = 0.05  # about 5.5 km of latitude: a 20 km reach spans some 80 cells
+
+
+@dataclass(frozen=True, slots=True)
+class Offer:
+    """An approved provider actively offering one item, as matching needs it."""
+
+    id: int
+    name: str
+    lat: float
+    lon: float
+    service_radius_km: float
+    region_code: str
+    price_fen: int
+    reach_sq_km: float  # (radius × 1.05 + 0.1 km)²: the margin of the plane test in _near
+
+
+@dataclass(frozen=True, slots=True)
+class Certificate:
+    skill: str
+    expires_on: date
+
+
+@dataclass(frozen=True, slots=True)
+class Member:
+    """An active caregiver: ``windows`` sorted (weekday, start minute, end minute), and the
+    same by weekday in ``week`` (Monday first)."""
+
+    id: int
+    name: str
+    skills: frozenset[str]
+    certificates: tuple[Certificate, ...]
+    windows: tuple[tuple[int, int, int], ...]
+    week: tuple[tuple[tuple[int, int, int], ...], ...]
+    days_off: frozenset[date]
+
+
+@dataclass
+class ItemIndex:
+    """The offers of one item: by grid cell, and the widest reach among them."""
+
+    cells: dict[tuple[int, int], list[Offer]]
+    by_id: dict[int, Offer]
+    widest_km: float
+
+
+@dataclass
+class Snapshot:
+    revision: int | None
+    items: dict[str, ItemIndex] = field(default_factory=dict)
+    districts: dict[int, list[str]] | None = None  # provider → districts it serves
+    served_in: dict[str, set[int]] | None = None  # district code → providers serving it
+    teams: dict[int, tuple[Member, ...]] = field(default_factory=dict)
+    caps: dict[tuple[str, str], int | None] = field(default_factory=dict)
+    # What matching builds from the above and hands out again (shared: never changed).
+    pooled: dict[Any, Any] = field(default_factory=dict)
+    shared: dict[Any, Any] = field(default_factory=dict)  # equal values kept once
+
+
+_current: Snapshot | None = None
+_NO_DAYS: frozenset[date] = frozenset()  # one for all: each empty frozenset takes 216 bytes
+
+
+def cell(lat: float, lon: float) -> tuple[int, int]:
+    return int(lat // CELL_DEGREES), int(lon // CELL_DEGREES)
+
+
+def forget() -> None:
+    """Drop what this process keeps (the next use reloads)."""
+    global _current
+    _current = None
+
+
+async def current() -> Snapshot:
+    """The snapshot for the revision the database shows now (a new one when it moved)."""
+    global _current
+    revision = await data_revision()
+    if _current is None or revision is None or _current.revision != revision:
+        _current = Snapshot(revision)
+    return _current
+
+
+async def offers(snapshot: Snapshot, item_code: str) -> ItemIndex:
+    index = snapshot.items.get(item_code)
+    if index is None:
+        rows = await fetch(
+            "SELECT p.id, p.name, p.lat, p.lon, p.service_radius_km, p.region_code, o.price_fen "
+            "FROM provider p JOIN offering o ON o.provider = p.id "
+            "WHERE p.status = {} AND o.item_code = {} AND o.active = TRUE",
+            domain.APPROVED,
+            item_code,
+        )
+        cells: dict[tuple[int, int], list[Offer]] = {}
+        by_id: dict[int, Offer] = {}
+        for row in rows:
+            offer = Offer(
+                id=row["id"],
+                name=row["name"],
+                lat=float(row["lat"]),
+                lon=float(row["lon"]),
+                service_radius_km=float(row["service_radius_km"]),
+                region_code=row["region_code"],
+                price_fen=row["price_fen"],
+                reach_sq_km=(float(row["service_radius_km"]) * 1.05 + 0.1) ** 2,
+            )
+            by_id[offer.id] = offer
+            cells.setdefault(cell(offer.lat, offer.lon), []).append(offer)
+        widest = max((o.service_radius_km for o in by_id.values()), default=0.0)
+        index = snapshot.items[item_code] = ItemIndex(cells, by_id, widest)
+    return index
+
+
+async def districts(snapshot: Snapshot) -> tuple[dict[int, list[str]], dict[str, set[int]]]:
+    """Which districts each provider serves, and who serves each district."""
+    if snapshot.districts is None or snapshot.served_in is None:
+        by_provider: dict[int, list[str]] = {}
+        by_code: dict[str, set[int]] = {}
+        for row in await fetch(
+            "SELECT provider, region_code FROM provider_district ORDER BY provider, id"
+        ):
+            by_provider.setdefault(row["provider"], []).append(row["region_code"])
+            by_code.setdefault(row["region_code"], set()).add(row["provider"])
+        snapshot.districts, snapshot.served_in = by_provider, by_code
+    return snapshot.districts, snapshot.served_in
+
+
+async def price_cap(snapshot: Snapshot, item_code: str, region_code: str) -> int | None:
+    key = (item_code, region_code)
+    if key not in snapshot.caps:
+        snapshot.caps[key] = await catalog.price_cap(item_code, region_code)
+    return snapshot.caps[key]
+
+
+async def teams(snapshot: Snapshot, provider_ids: Iterable[int]) -> dict[int, tuple[Member, ...]]:
+    """The active caregivers of each provider (providers with none map to an empty tuple)."""
+    wanted = list(dict.fromkeys(provider_ids))
+    missing = [p for p in wanted if p not in snapshot.teams]
+    if missing:
+        snapshot.teams.update(await _load_teams(missing, snapshot.shared))
+    return {p: snapshot.teams[p] for p in wanted}
+
+
+async def _load_teams(
+    provider_ids: list[int], shared: dict[Any, Any]
+) -> dict[int, tuple[Member, ...]]:
+    """Four queries for any number of providers, joined by provider (not by thousands of
+    caregiver ids). Equal skill sets and hours are kept once (``shared``): a city's 50,000
+    caregivers take ~10 MB instead of ~170."""
+    providers = id_list(provider_ids)
+    of_team = f"JOIN caregiver c ON c.id = x.caregiver WHERE c.provider IN ({providers}) "
+    people = await fetch(
+        "SELECT id, provider, name, skills FROM caregiver "
+        f"WHERE provider IN ({providers}) AND active = {{}} ORDER BY id",
+        True,
+    )
+    certificates: dict[int, list[Certificate]] = {}
+    for row in await fetch(
+        "SELECT x.caregiver, x.skill, x.expires_on FROM caregiver_certificate x "
+        + of_team
+        + "AND c.active = {}",
+        True,
+    ):
+        certificates.setdefault(row["caregiver"], []).append(
+            Certificate(row["skill"], as_date(row["expires_on"]))
+        )
+    windows: dict[int, list[tuple[int, int, int]]] = {}
+    for row in await fetch(
+        "SELECT x.caregiver, x.weekday, x.start_minute, x.end_minute "
+        "FROM availability_window x " + of_team + "AND c.active = {}",
+        True,
+    ):
+        windows.setdefault(row["caregiver"], []).append(
+            (row["weekday"], row["start_minute"], row["end_minute"])
+        )
+    days_off: dict[int, set[date]] = {}
+    for row in await fetch(
+        "SELECT x.caregiver, x.day FROM caregiver_day_off x " + of_team + "AND c.active = {}",
+        True,
+    ):
+        days_off.setdefault(row["caregiver"], set()).add(as_date(row["day"]))
+    found: dict[int, list[Member]] = {p: [] for p in provider_ids}
+    for person in people:
+        found[person["provider"]].append(_member(person, certificates, windows, days_off, shared))
+    return {p: tuple(team) for p, team in found.items()}
+
+
+def _member(
+    person: dict[str, Any],
+    certificates: dict[int, list[Certificate]],
+    windows: dict[int, list[tuple[int, int, int]]],
+    days_off: dict[int, set[date]],
+    shared: dict[Any, Any],
+) -> Member:
+    key = person["id"]
+    skills = shared.get(("skills", person["skills"]))
+    if skills is None:
+        skills = shared[("skills", person["skills"])] = frozenset(
+            s for s in person["skills"].split(",") if s
+        )
+    hours = tuple(sorted(windows.get(key, ())))
+    week = shared.get(("week", hours))
+    if week is None:
+        week = shared[("week", hours)] = (
+            hours,
+            tuple(tuple(w for w in hours if w[0] == day) for day in range(7)),
+        )
+    return Member(
+        id=key,
+        name=person["name"],
+        skills=skills,
+        certificates=tuple(certificates.get(key, ())),
+        windows=week[0],
+        week=week[1],
+        days_off=frozenset(days_off[key]) if key in days_off else _NO_DAYS,
+    )
