@@ -11,14 +11,12 @@ from eldercare.actor import Actor
 from eldercare.audit import service as audit
 from eldercare.booking import domain
 from eldercare.booking.tables import Booking, BookingOffer, Series
-from eldercare.db import fetch, id_list
 from eldercare.errors import N_
 from eldercare.notifications.service import notify
 
 # A voucher's credit is held by a booking waiting for, or with, a provider, and spent by a
 # completed one; a cancelled, declined, expired or missed booking gives it back.
 HOLDS_SUBSIDY = (*domain.OPEN, *domain.HOLDING, domain.COMPLETED)
-_CHUNK = 5000
 
 
 def verified_check_in_sql(alias: str) -> tuple[str, list[Any]]:
@@ -29,41 +27,6 @@ def verified_check_in_sql(alias: str) -> tuple[str, list[Any]]:
         f"AND {alias}.status IN ({{}}, {{}})",
         [False, domain.IN_SERVICE, domain.COMPLETED],
     )
-
-
-async def verified_check_in(
-    elder_id: int, *, since: datetime, until: datetime
-) -> tuple[int, datetime] | None:
-    """The first check-in at the elder's home (inside the geofence) in this window."""
-    found = await verified_check_ins([elder_id], since=since, until=until)
-    return found[elder_id][0] if elder_id in found else None
-
-
-async def verified_check_ins(
-    elder_ids: list[int], *, since: datetime, until: datetime
-) -> dict[int, list[tuple[int, datetime]]]:
-    """``verified_check_in`` for many elders at once (the annual-review sweep): each elder's
-    check-ins at home in the window as (booking, moment), earliest first. Our own integer ids
-    are inlined, 5,000 to a query: a city has tens of thousands of pending reviews."""
-    ids = sorted({int(i) for i in elder_ids})
-    found: dict[int, list[tuple[int, datetime]]] = {}
-    for start in range(0, len(ids), _CHUNK):
-        verified, args = verified_check_in_sql("booking")
-        rows = await fetch(
-            "SELECT id, elder, check_in_at FROM booking WHERE elder IN ("
-            + id_list(ids[start : start + _CHUNK])
-            + f") AND {verified} AND check_in_at >= {{}} AND check_in_at <= {{}} "
-            "ORDER BY check_in_at, id",
-            *args,
-            since,
-            until,
-        )
-        for row in rows:
-            moment = row["check_in_at"]
-            if isinstance(moment, str):  # SQLite keeps timestamps as UTC text
-                moment = datetime.fromisoformat(moment)
-            found.setdefault(row["elder"], []).append((row["id"], moment))
-    return found
 
 
 async def subsidy_held(

@@ -9,8 +9,10 @@ districts that hold it) picks the candidates, a sphere drops most, then a geodes
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from typing import NamedTuple
 
 from eldercare.db import fetch, id_list
 from eldercare.geo.domain import MAX_RADIUS_KM, bounding_box, distance_km
@@ -20,13 +22,15 @@ from eldercare.providers import domain, snapshot
 # sphere _surely_beyond uses) and of longitude at the equator (111.195 on that sphere).
 _KM_PER_LAT_DEGREE_MIN = 110.5
 _KM_PER_LON_DEGREE_MIN = 111.19
+_NO_DAYS: frozenset[date] = frozenset()
 
 
-@dataclass(frozen=True)
-class PoolCaregiver:
+class PoolCaregiver(NamedTuple):
+    """A caregiver as the pool lists them (a named tuple: a match lists hundreds)."""
+
     id: int
     name: str
-    windows: list[tuple[int, int, int]]  # (weekday, start_minute, end_minute), local time
+    windows: Sequence[tuple[int, int, int]]  # (weekday, start_minute, end_minute), local time
     days_off: frozenset[date]
 
 
@@ -210,12 +214,7 @@ async def _teams(provider_ids: list[int], skill: str, on: date) -> dict[int, lis
         for person in kept[provider_id]:
             if domain.skill_valid(person.skills, person.certificates, skill, on):
                 found.setdefault(provider_id, []).append(
-                    PoolCaregiver(
-                        id=person.id,
-                        name=person.name,
-                        windows=list(person.windows),
-                        days_off=person.days_off,
-                    )
+                    PoolCaregiver(person.id, person.name, list(person.windows), person.days_off)
                 )
     return found
 
@@ -241,8 +240,7 @@ async def _working_teams(
     midnight = datetime.combine(start.date(), datetime.min.time())
     begins = (start - midnight) / timedelta(minutes=1)
     ends = (end - midnight) / timedelta(minutes=1)
-    kept = await snapshot.current()
-    members = await snapshot.teams(kept, provider_ids)
+    members = await snapshot.teams(await snapshot.current(), provider_ids)
     found: dict[int, list[PoolCaregiver]] = {}
     for provider_id in sorted(members):
         for person in members[provider_id]:
@@ -264,22 +262,11 @@ async def _working_teams(
             ):
                 continue
             if held:
-                # The same for every visit held on that weekday: made once per snapshot.
-                key = (person.id, weekday)
-                listed = kept.pooled.get(key)
-                if listed is None:
-                    listed = kept.pooled[key] = PoolCaregiver(
-                        id=person.id,
-                        name=person.name,
-                        windows=list(person.week[weekday]),
-                        days_off=frozenset(),
-                    )
+                hours: Sequence[tuple[int, int, int]] = person.week[weekday]
             else:
                 hours = [w for day in weekdays for w in person.week[day]]
                 if not domain.is_working(hours, (), start, end):
                     continue
-                listed = PoolCaregiver(
-                    id=person.id, name=person.name, windows=hours, days_off=frozenset()
-                )
+            listed = PoolCaregiver(person.id, person.name, hours, _NO_DAYS)
             found.setdefault(provider_id, []).append(listed)
     return found

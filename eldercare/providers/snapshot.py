@@ -24,13 +24,16 @@ data. Values loaded into a snapshot that was replaced meanwhile are simply dropp
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from eldercare.catalog import service as catalog
-from eldercare.db import as_date, data_revision, fetch, id_list
+from eldercare.db import as_date, data_revision, engine, fetch, id_list, is_sqlite
 from eldercare.providers import domain
 
 CELL_DEGREES = 0.05  # about 5.5 km of latitude: a 20 km reach spans some 80 cells
@@ -87,8 +90,6 @@ class Snapshot:
     served_in: dict[str, set[int]] | None = None  # district code → providers serving it
     teams: dict[int, tuple[Member, ...]] = field(default_factory=dict)
     caps: dict[tuple[str, str], int | None] = field(default_factory=dict)
-    # What matching builds from the above and hands out again (shared: never changed).
-    pooled: dict[Any, Any] = field(default_factory=dict)
     shared: dict[Any, Any] = field(default_factory=dict)  # equal values kept once
 
 
@@ -115,39 +116,75 @@ async def current() -> Snapshot:
     return _current
 
 
+_LOADING: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _loading() -> contextlib.AbstractAsyncContextManager[Any]:
+    """One load at a time per process (and event loop; tests run many): when a new snapshot
+    meets thirty-two concurrent matches, one of them reads each part and the others wait
+    for it, instead of all reading the same rows at once (the server's memory under load).
+
+    Except inside a transaction on PostgreSQL: that holds a connection of the pool, and a
+    pool full of waiters would leave the loader none. (SQLite opens connections as needed.)"""
+    if not is_sqlite() and engine().current_transaction.get() is not None:
+        return contextlib.nullcontext()
+    loop = asyncio.get_running_loop()
+    lock = _LOADING.get(loop)
+    if lock is None:
+        lock = _LOADING[loop] = asyncio.Lock()
+    return lock
+
+
 async def offers(snapshot: Snapshot, item_code: str) -> ItemIndex:
     index = snapshot.items.get(item_code)
-    if index is None:
-        rows = await fetch(
-            "SELECT p.id, p.name, p.lat, p.lon, p.service_radius_km, p.region_code, o.price_fen "
-            "FROM provider p JOIN offering o ON o.provider = p.id "
-            "WHERE p.status = {} AND o.item_code = {} AND o.active = TRUE",
-            domain.APPROVED,
-            item_code,
+    if index is not None:
+        return index
+    async with _loading():
+        return snapshot.items.get(item_code) or await _load_offers(snapshot, item_code)
+
+
+async def _load_offers(snapshot: Snapshot, item_code: str) -> ItemIndex:
+    rows = await fetch(
+        "SELECT p.id, p.name, p.lat, p.lon, p.service_radius_km, p.region_code, o.price_fen "
+        "FROM provider p JOIN offering o ON o.provider = p.id "
+        "WHERE p.status = {} AND o.item_code = {} AND o.active = TRUE",
+        domain.APPROVED,
+        item_code,
+    )
+    cells: dict[tuple[int, int], list[Offer]] = {}
+    by_id: dict[int, Offer] = {}
+    for row in rows:
+        offer = Offer(
+            id=row["id"],
+            name=row["name"],
+            lat=float(row["lat"]),
+            lon=float(row["lon"]),
+            service_radius_km=float(row["service_radius_km"]),
+            region_code=row["region_code"],
+            price_fen=row["price_fen"],
+            reach_sq_km=(float(row["service_radius_km"]) * 1.05 + 0.1) ** 2,
         )
-        cells: dict[tuple[int, int], list[Offer]] = {}
-        by_id: dict[int, Offer] = {}
-        for row in rows:
-            offer = Offer(
-                id=row["id"],
-                name=row["name"],
-                lat=float(row["lat"]),
-                lon=float(row["lon"]),
-                service_radius_km=float(row["service_radius_km"]),
-                region_code=row["region_code"],
-                price_fen=row["price_fen"],
-                reach_sq_km=(float(row["service_radius_km"]) * 1.05 + 0.1) ** 2,
-            )
-            by_id[offer.id] = offer
-            cells.setdefault(cell(offer.lat, offer.lon), []).append(offer)
-        widest = max((o.service_radius_km for o in by_id.values()), default=0.0)
-        index = snapshot.items[item_code] = ItemIndex(cells, by_id, widest)
+        by_id[offer.id] = offer
+        cells.setdefault(cell(offer.lat, offer.lon), []).append(offer)
+    widest = max((o.service_radius_km for o in by_id.values()), default=0.0)
+    index = snapshot.items[item_code] = ItemIndex(cells, by_id, widest)
     return index
 
 
 async def districts(snapshot: Snapshot) -> tuple[dict[int, list[str]], dict[str, set[int]]]:
     """Which districts each provider serves, and who serves each district."""
-    if snapshot.districts is None or snapshot.served_in is None:
+    if snapshot.districts is not None and snapshot.served_in is not None:
+        return snapshot.districts, snapshot.served_in
+    async with _loading():
+        return await _load_districts(snapshot)
+
+
+async def _load_districts(
+    snapshot: Snapshot,
+) -> tuple[dict[int, list[str]], dict[str, set[int]]]:
+    if snapshot.districts is None or snapshot.served_in is None:  # not loaded while we waited
         by_provider: dict[int, list[str]] = {}
         by_code: dict[str, set[int]] = {}
         for row in await fetch(
@@ -169,9 +206,11 @@ async def price_cap(snapshot: Snapshot, item_code: str, region_code: str) -> int
 async def teams(snapshot: Snapshot, provider_ids: Iterable[int]) -> dict[int, tuple[Member, ...]]:
     """The active caregivers of each provider (providers with none map to an empty tuple)."""
     wanted = list(dict.fromkeys(provider_ids))
-    missing = [p for p in wanted if p not in snapshot.teams]
-    if missing:
-        snapshot.teams.update(await _load_teams(missing, snapshot.shared))
+    if any(p not in snapshot.teams for p in wanted):
+        async with _loading():
+            missing = [p for p in wanted if p not in snapshot.teams]
+            if missing:
+                snapshot.teams.update(await _load_teams(missing, snapshot.shared))
     return {p: snapshot.teams[p] for p in wanted}
 
 

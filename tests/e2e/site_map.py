@@ -8,6 +8,8 @@ one record stands for all the records it shows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import parse_qs, urlsplit
 
 from tests.e2e import helpers
 from tests.e2e.walker import Where
@@ -18,6 +20,20 @@ CODE = r"[\w-]+"
 #: applications and an allowance being paid (张丽).
 FAMILY_WITH_ALLOWANCE_PHONE = "13700000003"
 RESIDENT_PHONE = "13700000006"  # 何正清, an elder who signs in for himself
+
+
+# Step 3 is opened again and again while the checks run (minutes): a time it offers must
+# still be bookable then, not fall inside the 30 minutes' notice on the way (it did at 08:30).
+AHEAD = timedelta(hours=2)
+
+
+def far_enough_ahead(address: str) -> bool:
+    """The address's ``start`` is at least ``AHEAD`` from now."""
+    try:
+        [start] = parse_qs(urlsplit(address).query)["start"]
+        return datetime.fromisoformat(start) >= datetime.now(UTC) + AHEAD
+    except (KeyError, ValueError, TypeError):  # no start, two, or one without its offset
+        return False
 
 
 @dataclass(frozen=True)
@@ -51,6 +67,7 @@ BOOKING = [
         "book step 3: check and book",
         link=rf"/book\?elder_id=(?P<book_elder>{ID})&service_code=(?P<book_service>{CODE})"
         r"(&week=\d+)?&start=[^&]+",
+        accept=far_enough_ahead,
     ),
     # Step 2 of the same service, so it shows the times the walk went through.
     Where(

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -37,6 +38,8 @@ class Where:
     empty_form: a CSS selector of a form to post with every field left empty; the page
                 checked is the answer, the form shown again with its problems.
     only_to_pass: a page walked through to reach others, checked under another entry.
+    accept:     a further test a ``link`` address must pass (an address that may stop
+                answering 200 while the checks run, such as a booking time too near).
     """
 
     label: str
@@ -45,6 +48,11 @@ class Where:
     optional: bool = False
     empty_form: str | None = None
     only_to_pass: bool = False
+    accept: Callable[[str], bool] | None = None
+
+    def matches(self, pattern: re.Pattern[str], address: str) -> re.Match[str] | None:
+        match = pattern.fullmatch(address)
+        return match if match and (self.accept is None or self.accept(address)) else None
 
 
 @dataclass
@@ -101,7 +109,7 @@ def walk(context: Any, base: str, pages: list[Where], start: str = "/") -> Walk:
         if answer.status != 200 or "text/html" not in answer.headers.get("content-type", ""):
             continue
         for where, pattern in by_link:
-            match = pattern.fullmatch(address)
+            match = where.matches(pattern, address)
             if match and where.label not in first:
                 first[where.label] = address
                 ids.update({k: v for k, v in match.groupdict().items() if v is not None})
@@ -111,7 +119,7 @@ def walk(context: Any, base: str, pages: list[Where], start: str = "/") -> Walk:
                 continue
             for where, pattern in by_link:
                 # Look behind a few addresses of each page, not behind all of them.
-                if pattern.fullmatch(link) and tried.get(where.label, 0) < MAX_PER_PAGE:
+                if where.matches(pattern, link) and tried.get(where.label, 0) < MAX_PER_PAGE:
                     tried[where.label] = tried.get(where.label, 0) + 1
                     seen.add(link)
                     queue.append((link, where.label))

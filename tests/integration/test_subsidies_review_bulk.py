@@ -1,5 +1,6 @@
 """The annual-review sweep's bulk steps: the opening reminders written in bulk are the rows
-``notify`` writes, once each; the bulk reads of links and check-ins behind their packages."""
+``notify`` writes, once each; the bulk read of links behind its package. (Which check-ins
+prove life is pinned through the sweep itself, in test_subsidies_sweeps.py.)"""
 
 from __future__ import annotations
 
@@ -7,8 +8,6 @@ import json
 from datetime import date
 
 from eldercare.accounts import links
-from eldercare.booking import facts
-from eldercare.booking.tables import Booking
 from eldercare.db import as_date, fetch, write_transaction
 from eldercare.notifications.rendering import render
 from eldercare.notifications.service import Outgoing, notify, notify_many
@@ -77,50 +76,13 @@ async def test_notify_many_writes_the_rows_notify_writes_and_skips_known_keys(ma
         assert await notify_many([Outgoing(person.id, "job.offered", "x", "two")], now=at) == 0
 
 
-async def test_links_and_check_ins_are_read_for_many_elders_at_once(client, make_person):
+async def test_links_are_read_for_many_elders_at_once(client, make_person):
     world = await build_world(make_person)
     first = await add_elder(client, world.family, birth=date(1940, 5, 1))
     second = await add_elder(client, world.family, birth=date(1941, 6, 1))
     found = await links.linked_users_by_elder([first, second, 999_999])
     assert found[first] == found[second] and world.family.id in found[first]
     assert 999_999 not in found
-
-    def visit(elder: int, hour: int, *, flagged: bool = False, status: str = "completed"):
-        return Booking(
-            elder=elder,
-            service_code="x",
-            start_at=local(2026, 11, 5, hour, 0),
-            end_at=local(2026, 11, 5, hour, 50),
-            busy_until=local(2026, 11, 5, hour + 1, 0),
-            status=status,
-            channel="app",
-            booked_by=world.family.id,
-            price_fen=0,
-            copay_fen=0,
-            check_in_at=local(2026, 11, 5, hour, 2),
-            geofence_flag=flagged,
-            created_at=local(2026, 11, 1, 9, 0),
-            updated_at=local(2026, 11, 5, 10, 0),
-        )
-
-    await Booking.insert(
-        visit(first, 14),
-        visit(first, 9),
-        visit(first, 11, flagged=True),
-        visit(second, 10, status="cancelled"),
-    ).run()
-    check_ins = await facts.verified_check_ins(
-        [first, second], since=local(2026, 11, 1, 0, 0), until=local(2026, 11, 6, 0, 0)
-    )
-    assert list(check_ins) == [first]
-    assert [moment for _, moment in check_ins[first]] == [
-        local(2026, 11, 5, 9, 2),
-        local(2026, 11, 5, 14, 2),
-    ]
-    one = await facts.verified_check_in(
-        first, since=local(2026, 11, 1, 0, 0), until=local(2026, 11, 6, 0, 0)
-    )
-    assert one == check_ins[first][0]
 
 
 def test_as_date_reads_either_engines_value():

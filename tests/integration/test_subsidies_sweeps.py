@@ -195,8 +195,9 @@ async def test_family_cannot_record_a_departure(client, make_person):
 
 async def test_only_a_check_in_at_home_inside_the_reviews_own_window_is_proof(client, make_person):
     """The window opens at local midnight 30 days before the due date (2026-10-21 for a
-    review due 2026-11-20): a check-in half an hour earlier, or one flagged away from the
-    address, proves nothing; one half an hour after midnight does."""
+    review due 2026-11-20): a check-in half an hour earlier, one flagged away from the
+    address, or one of a visit then cancelled proves nothing; one half an hour after
+    midnight does."""
     from eldercare.booking.tables import Booking
 
     world = await build_world(make_person)
@@ -204,7 +205,7 @@ async def test_only_a_check_in_at_home_inside_the_reviews_own_window_is_proof(cl
     await approved(world, elder, at=local(2025, 11, 20, 10, 0))
     await jobs.annual_reviews(local(2026, 11, 1, 2, 0))
 
-    async def visit(checked_in, *, flagged: bool = False) -> None:
+    async def visit(checked_in, *, flagged: bool = False, status: str = "completed") -> None:
         await Booking.insert(
             Booking(
                 elder=elder,
@@ -212,7 +213,7 @@ async def test_only_a_check_in_at_home_inside_the_reviews_own_window_is_proof(cl
                 start_at=checked_in,
                 end_at=checked_in,
                 busy_until=checked_in,
-                status="completed",
+                status=status,
                 channel="app",
                 booked_by=world.family.id,
                 price_fen=0,
@@ -226,6 +227,7 @@ async def test_only_a_check_in_at_home_inside_the_reviews_own_window_is_proof(cl
 
     await visit(local(2026, 10, 20, 23, 30))
     await visit(local(2026, 10, 25, 9, 0), flagged=True)
+    await visit(local(2026, 10, 26, 9, 0), status="cancelled")
     assert await jobs.annual_reviews(local(2026, 11, 6, 2, 0)) == 0
     found, _ = await reviews.list_reviews(world.family_actor, elder_id=elder)
     assert found[0].status == "open"
