@@ -8,8 +8,10 @@ transactions; row locks or constraints do the rest.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
+import weakref
 from collections.abc import AsyncIterator, Iterable
 from datetime import date, datetime
 from typing import Any
@@ -59,14 +61,41 @@ def is_sqlite() -> bool:
 
 @contextlib.asynccontextmanager
 async def write_transaction() -> AsyncIterator[Any]:
-    """One use case's write transaction, right for each engine; services use nothing else."""
+    """One use case's write transaction, right for each engine; services use nothing else.
+
+    On SQLite the process's writers also queue on an asyncio lock before ``BEGIN IMMEDIATE``:
+    SQLite lets one write at a time anyway, and a writer waiting inside SQLite holds a
+    connection (a thread, a parsed schema) and polls with growing sleeps, where one waiting
+    here holds nothing and goes the moment the one before commits. (Other processes still
+    meet at SQLite's own lock, on the busy timeout.) A transaction inside another is part of
+    it: it neither waits nor begins again."""
     db = engine()
     if isinstance(db, SQLiteEngine):
-        async with db.transaction(transaction_type=TransactionType.immediate) as transaction:
+        nested = db.current_transaction.get() is not None
+        async with (
+            _one_writer(nested),
+            db.transaction(transaction_type=TransactionType.immediate) as transaction,
+        ):
             yield transaction
     else:
         async with db.transaction() as transaction:
             yield transaction
+
+
+_WRITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _one_writer(nested: bool) -> contextlib.AbstractAsyncContextManager[Any]:
+    """This event loop's writer lock (a lock belongs to one loop; tests run many)."""
+    if nested:
+        return contextlib.nullcontext()
+    loop = asyncio.get_running_loop()
+    lock = _WRITERS.get(loop)
+    if lock is None:
+        lock = _WRITERS[loop] = asyncio.Lock()
+    return lock
 
 
 async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
