@@ -11,7 +11,7 @@ from eldercare.accounts.service import local_today
 from eldercare.db import fetch, write_transaction
 from eldercare.errors import N_
 from eldercare.notifications import rendering
-from eldercare.notifications.service import notify
+from eldercare.notifications.service import Outgoing, notify_many
 from eldercare.subsidies import domain
 
 _AGE = "({year} - e.birth_year - (CASE WHEN {mmdd} < e.birth_mmdd THEN 1 ELSE 0 END))"
@@ -26,30 +26,36 @@ async def age_bands(at: datetime) -> int:
         f"AND b.min_age <= {age} AND (b.max_age IS NULL OR b.max_age >= {age}))"
     )
     async with write_transaction():
-        # Only the rows a birthday moved to another band come back to Python (a handful a
-        # month), not the city's million: the UPDATE below sets every row's month in SQL.
+        # Only the rows a birthday moved to another band are changed and come back to Python
+        # (a handful a month, not the city's million); then every other row's month is set
+        # without working its band out a second time.
         raised = await fetch(
-            f"SELECT e.id, e.elder, e.amount_fen AS old, {band_amount} AS new "
-            "FROM subsidy_entitlement e WHERE e.status IN ('active', 'suspended') "
-            f"AND e.amount_month < {{}} AND {band_amount} <> e.amount_fen",
+            f"UPDATE subsidy_entitlement AS e SET amount_fen = {band_amount}, amount_month = {{}} "
+            "WHERE e.status IN ('active', 'suspended') AND e.amount_month < {} "
+            f"AND {band_amount} <> e.amount_fen RETURNING id, elder, amount_fen AS new",
+            month,
             month,
         )
         await fetch(
-            f"UPDATE subsidy_entitlement AS e SET amount_fen = COALESCE({band_amount}, amount_fen), "
-            "amount_month = {} WHERE status IN ('active', 'suspended') AND amount_month < {}",
+            "UPDATE subsidy_entitlement SET amount_month = {} "
+            "WHERE status IN ('active', 'suspended') AND amount_month < {}",
             month,
             month,
         )
-        for row in raised:
-            for user_id in await account_links.linked_user_ids(row["elder"]):
-                await notify(
+        linked = await account_links.linked_users_by_elder([row["elder"] for row in raised])
+        await notify_many(
+            [
+                Outgoing(
                     user_id,
                     "entitlement.raised",
                     N_("From {month} the allowance is {amount} a month."),
-                    dedupe_key=f"entitlement.raised:{row['id']}:{month}:{user_id}",
-                    link="/subsidies",
-                    now=at,
-                    month=rendering.month(month),
-                    amount=rendering.money(row["new"]),
+                    f"entitlement.raised:{row['id']}:{month}:{user_id}",
+                    "/subsidies",
+                    {"month": rendering.month(month), "amount": rendering.money(row["new"])},
                 )
+                for row in raised
+                for user_id in sorted(linked.get(row["elder"], ()))
+            ],
+            now=at,
+        )
     return len(raised)
