@@ -12,9 +12,9 @@ import asyncio
 import contextlib
 import sqlite3
 import weakref
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
@@ -24,6 +24,8 @@ from piccolo.querystring import QueryString
 from eldercare import redaction
 from eldercare.settings import get_settings
 from eldercare.sqlite_pool import PooledSQLiteEngine
+
+T = TypeVar("T")
 
 
 class _PragmaConnection(sqlite3.Connection):
@@ -82,20 +84,29 @@ async def write_transaction() -> AsyncIterator[Any]:
             yield transaction
 
 
-_WRITERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-    weakref.WeakKeyDictionary()
-)
+class PerLoop(Generic[T]):
+    """One asyncio lock or semaphore per event loop: each belongs to the loop it first waits
+    in, and tests run many loops in one process."""
+
+    def __init__(self, make: Callable[[], T]) -> None:
+        self._make = make
+        self._made: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, T] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def get(self) -> T:
+        loop = asyncio.get_running_loop()
+        made = self._made.get(loop)
+        if made is None:
+            made = self._made[loop] = self._make()
+        return made
+
+
+_WRITER = PerLoop(asyncio.Lock)
 
 
 def _one_writer(nested: bool) -> contextlib.AbstractAsyncContextManager[Any]:
-    """This event loop's writer lock (a lock belongs to one loop; tests run many)."""
-    if nested:
-        return contextlib.nullcontext()
-    loop = asyncio.get_running_loop()
-    lock = _WRITERS.get(loop)
-    if lock is None:
-        lock = _WRITERS[loop] = asyncio.Lock()
-    return lock
+    return contextlib.nullcontext() if nested else _WRITER.get()
 
 
 async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -19,7 +18,7 @@ from zoneinfo import ZoneInfo
 from eldercare.booking import domain
 from eldercare.booking.domain import Candidate, Policy
 from eldercare.booking.tables import Booking
-from eldercare.db import engine, fetch, id_list, is_sqlite
+from eldercare.db import PerLoop, engine, fetch, id_list, is_sqlite
 from eldercare.providers import domain as providers_domain
 from eldercare.providers import service as providers
 
@@ -93,23 +92,12 @@ async def one_connection() -> AsyncIterator[None]:
     else:
         # At most a few at once: each holds a connection, a thread and its page cache (the
         # server's memory under load), and SQLite shares the one core the GIL leaves it anyway.
-        async with _readers(), db.transaction():
+        async with _READERS.get(), db.transaction():
             yield
 
 
-_READERS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
-    weakref.WeakKeyDictionary()
-)
 MAX_SQLITE_READERS = 4
-
-
-def _readers() -> asyncio.Semaphore:
-    """This event loop's gate (a semaphore belongs to one loop; tests run many)."""
-    loop = asyncio.get_running_loop()
-    gate = _READERS.get(loop)
-    if gate is None:
-        gate = _READERS[loop] = asyncio.Semaphore(MAX_SQLITE_READERS)
-    return gate
+_READERS = PerLoop(lambda: asyncio.Semaphore(MAX_SQLITE_READERS))
 
 
 async def candidates(

@@ -26,14 +26,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from eldercare.catalog import service as catalog
-from eldercare.db import as_date, data_revision, engine, fetch, id_list, is_sqlite
+from eldercare.db import PerLoop, as_date, data_revision, engine, fetch, id_list, is_sqlite
 from eldercare.providers import domain
 
 CELL_DEGREES = 0.05  # about 5.5 km of latitude: a 20 km reach spans some 80 cells
@@ -116,9 +115,7 @@ async def current() -> Snapshot:
     return _current
 
 
-_LOADING: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
-    weakref.WeakKeyDictionary()
-)
+_LOADING = PerLoop(asyncio.Lock)
 
 
 def _loading() -> contextlib.AbstractAsyncContextManager[Any]:
@@ -130,11 +127,7 @@ def _loading() -> contextlib.AbstractAsyncContextManager[Any]:
     pool full of waiters would leave the loader none. (SQLite opens connections as needed.)"""
     if not is_sqlite() and engine().current_transaction.get() is not None:
         return contextlib.nullcontext()
-    loop = asyncio.get_running_loop()
-    lock = _LOADING.get(loop)
-    if lock is None:
-        lock = _LOADING[loop] = asyncio.Lock()
-    return lock
+    return _LOADING.get()
 
 
 async def offers(snapshot: Snapshot, item_code: str) -> ItemIndex:
