@@ -154,6 +154,7 @@ async def add_revision_triggers(table: str, update_columns: list[str] | None = N
     """Triggers that change the revision on every insert, update and delete of ``table``
     (for updates, only of ``update_columns`` when given). Creates the revision row if needed."""
     db = engine()
+    of = f" OF {', '.join(update_columns)}" if update_columns else ""
     if is_sqlite():
         await db.run_ddl(
             f"CREATE TABLE IF NOT EXISTS {REVISION_TABLE} "
@@ -161,7 +162,6 @@ async def add_revision_triggers(table: str, update_columns: list[str] | None = N
         )
         await db.run_ddl(f"INSERT OR IGNORE INTO {REVISION_TABLE} (id, rev) VALUES (1, 0)")
         bump = f"UPDATE {REVISION_TABLE} SET rev = random() WHERE id = 1;"
-        of = f" OF {', '.join(update_columns)}" if update_columns else ""
         for event in ("INSERT", f"UPDATE{of}", "DELETE"):
             name = f"{table}_revision_{event.split()[0].lower()}"
             await db.run_ddl(f"CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN {bump} END")
@@ -179,7 +179,6 @@ async def add_revision_triggers(table: str, update_columns: list[str] | None = N
         f"BEGIN UPDATE {REVISION_TABLE} SET rev = nextval('{REVISION_TABLE}_seq') WHERE id = 1; "
         "RETURN NULL; END $$ LANGUAGE plpgsql"
     )
-    of = f" OF {', '.join(update_columns)}" if update_columns else ""
     await db.run_ddl(
         f"CREATE TRIGGER {table}_revision AFTER INSERT OR UPDATE{of} OR DELETE OR TRUNCATE "
         f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {REVISION_TABLE}_bump()"

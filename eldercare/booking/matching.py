@@ -1,8 +1,9 @@
 """Who can come: providers that offer the item, are approved, cover the elder's address and
 have a caregiver with the skill who is working then and free (visits plus travel buffer).
 
-The provider package narrows the pool in SQL (bounding box, offering, status, skills);
-here we drop caregivers who are off or busy, then rank what is left.
+The provider package gives the pool from its in-memory snapshot (providers in reach,
+offering, approved; caregivers with the skill working then); here we rank the providers
+and drop caregivers who are busy, reading the bookings table.
 """
 
 from __future__ import annotations

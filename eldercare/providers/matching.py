@@ -74,7 +74,6 @@ async def match_pool(
     With ``working`` (a visit's local start and end), only the caregivers working for the
     whole visit (``domain.is_working``) are listed, each with just what decided it: its
     windows on the weekdays the visit touches, and no days off (none falls on those days).
-    That reads a seventh of the hours, and SQL drops most of those off duty then.
     """
     pool = await covering(
         item_code=item_code, lat=lat, lon=lon, region_code=region_code, provider_id=provider_id
@@ -93,11 +92,13 @@ async def covering(
     kept = await snapshot.current()
     index = await snapshot.offers(kept, item_code)
     served_by, serving = await snapshot.districts(kept)
+    # Providers serving a district that may hold the point (domain.covers decides).
+    codes = domain.ancestor_codes(region_code) if region_code else []
+    served_ids = set().union(*(serving.get(code, ()) for code in codes))
     if provider_id is not None:
         near = [index.by_id[provider_id]] if provider_id in index.by_id else []
     else:
-        near = _near(index, serving, lat, lon, region_code)
-    served_ids = _serving(serving, region_code)
+        near = _near(index, served_ids, lat, lon)
     covered = []
     for offer in near:
         served = offer.id in served_ids and domain.covers(
@@ -142,7 +143,7 @@ async def covering(
 
 
 def _near(
-    index: snapshot.ItemIndex, serving: dict[str, set[int]], lat: float, lon: float, region: str
+    index: snapshot.ItemIndex, served_ids: set[int], lat: float, lon: float
 ) -> list[snapshot.Offer]:
     """The offers that may reach the point, or serve a district that may hold it: the few
     hundred that covering then measures, out of thousands.
@@ -170,16 +171,10 @@ def _near(
                     <= offer.reach_sq_km
                 ):
                     found[offer.id] = offer
-    for provider_id in _serving(serving, region):
+    for provider_id in served_ids:
         if provider_id in index.by_id:
             found[provider_id] = index.by_id[provider_id]
     return list(found.values())
-
-
-def _serving(serving: dict[str, set[int]], region_code: str) -> set[int]:
-    """Providers serving a district that may hold the region (``domain.covers`` decides)."""
-    codes = domain.ancestor_codes(region_code) if region_code else []
-    return set().union(*(serving.get(code, ()) for code in codes))
 
 
 async def teams(
@@ -214,7 +209,7 @@ async def _teams(provider_ids: list[int], skill: str, on: date) -> dict[int, lis
         for person in kept[provider_id]:
             if domain.skill_valid(person.skills, person.certificates, skill, on):
                 found.setdefault(provider_id, []).append(
-                    PoolCaregiver(person.id, person.name, list(person.windows), person.days_off)
+                    PoolCaregiver(person.id, person.name, person.windows, person.days_off)
                 )
     return found
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -60,16 +60,20 @@ class Certificate:
 
 @dataclass(frozen=True, slots=True)
 class Member:
-    """An active caregiver: ``windows`` sorted (weekday, start minute, end minute), and the
-    same by weekday in ``week`` (Monday first)."""
+    """An active caregiver: ``week`` holds the weekly windows (weekday, start minute, end
+    minute) of each weekday, Monday first, each day's sorted."""
 
     id: int
     name: str
     skills: frozenset[str]
     certificates: tuple[Certificate, ...]
-    windows: tuple[tuple[int, int, int], ...]
     week: tuple[tuple[tuple[int, int, int], ...], ...]
     days_off: frozenset[date]
+
+    @property
+    def windows(self) -> list[tuple[int, int, int]]:
+        """Every window of the week, sorted."""
+        return [window for day in self.week for window in day]
 
 
 @dataclass
@@ -85,8 +89,8 @@ class ItemIndex:
 class Snapshot:
     revision: int | None
     items: dict[str, ItemIndex] = field(default_factory=dict)
-    districts: dict[int, list[str]] | None = None  # provider → districts it serves
-    served_in: dict[str, set[int]] | None = None  # district code → providers serving it
+    # Provider → the districts it serves, and district code → the providers serving it.
+    districts: tuple[dict[int, list[str]], dict[str, set[int]]] | None = None
     teams: dict[int, tuple[Member, ...]] = field(default_factory=dict)
     caps: dict[tuple[str, str], int | None] = field(default_factory=dict)
     shared: dict[Any, Any] = field(default_factory=dict)  # equal values kept once
@@ -98,12 +102,6 @@ _NO_DAYS: frozenset[date] = frozenset()  # one for all: each empty frozenset tak
 
 def cell(lat: float, lon: float) -> tuple[int, int]:
     return int(lat // CELL_DEGREES), int(lon // CELL_DEGREES)
-
-
-def forget() -> None:
-    """Drop what this process keeps (the next use reloads)."""
-    global _current
-    _current = None
 
 
 async def current() -> Snapshot:
@@ -168,25 +166,21 @@ async def _load_offers(snapshot: Snapshot, item_code: str) -> ItemIndex:
 
 async def districts(snapshot: Snapshot) -> tuple[dict[int, list[str]], dict[str, set[int]]]:
     """Which districts each provider serves, and who serves each district."""
-    if snapshot.districts is not None and snapshot.served_in is not None:
-        return snapshot.districts, snapshot.served_in
-    async with _loading():
-        return await _load_districts(snapshot)
+    if snapshot.districts is None:
+        async with _loading():
+            snapshot.districts = snapshot.districts or await _load_districts()
+    return snapshot.districts
 
 
-async def _load_districts(
-    snapshot: Snapshot,
-) -> tuple[dict[int, list[str]], dict[str, set[int]]]:
-    if snapshot.districts is None or snapshot.served_in is None:  # not loaded while we waited
-        by_provider: dict[int, list[str]] = {}
-        by_code: dict[str, set[int]] = {}
-        for row in await fetch(
-            "SELECT provider, region_code FROM provider_district ORDER BY provider, id"
-        ):
-            by_provider.setdefault(row["provider"], []).append(row["region_code"])
-            by_code.setdefault(row["region_code"], set()).add(row["provider"])
-        snapshot.districts, snapshot.served_in = by_provider, by_code
-    return snapshot.districts, snapshot.served_in
+async def _load_districts() -> tuple[dict[int, list[str]], dict[str, set[int]]]:
+    by_provider: dict[int, list[str]] = {}
+    by_code: dict[str, set[int]] = {}
+    for row in await fetch(
+        "SELECT provider, region_code FROM provider_district ORDER BY provider, id"
+    ):
+        by_provider.setdefault(row["provider"], []).append(row["region_code"])
+        by_code.setdefault(row["region_code"], set()).add(row["provider"])
+    return by_provider, by_code
 
 
 async def price_cap(snapshot: Snapshot, item_code: str, region_code: str) -> int | None:
@@ -212,20 +206,19 @@ async def _load_teams(
 ) -> dict[int, tuple[Member, ...]]:
     """Four queries for any number of providers, joined by provider (not by thousands of
     caregiver ids). Equal skill sets and hours are kept once (``shared``): a city's 50,000
-    caregivers take ~10 MB instead of ~170."""
+    caregivers take ~15 MB instead of ~170."""
     providers = id_list(provider_ids)
-    of_team = f"JOIN caregiver c ON c.id = x.caregiver WHERE c.provider IN ({providers}) "
+    of_team = (
+        f"JOIN caregiver c ON c.id = x.caregiver WHERE c.provider IN ({providers}) "
+        "AND c.active = TRUE"
+    )
     people = await fetch(
         "SELECT id, provider, name, skills FROM caregiver "
-        f"WHERE provider IN ({providers}) AND active = {{}} ORDER BY id",
-        True,
+        f"WHERE provider IN ({providers}) AND active = TRUE ORDER BY id"
     )
     certificates: dict[int, list[Certificate]] = {}
     for row in await fetch(
-        "SELECT x.caregiver, x.skill, x.expires_on FROM caregiver_certificate x "
-        + of_team
-        + "AND c.active = {}",
-        True,
+        "SELECT x.caregiver, x.skill, x.expires_on FROM caregiver_certificate x " + of_team
     ):
         certificates.setdefault(row["caregiver"], []).append(
             Certificate(row["skill"], as_date(row["expires_on"]))
@@ -233,17 +226,13 @@ async def _load_teams(
     windows: dict[int, list[tuple[int, int, int]]] = {}
     for row in await fetch(
         "SELECT x.caregiver, x.weekday, x.start_minute, x.end_minute "
-        "FROM availability_window x " + of_team + "AND c.active = {}",
-        True,
+        "FROM availability_window x " + of_team
     ):
         windows.setdefault(row["caregiver"], []).append(
             (row["weekday"], row["start_minute"], row["end_minute"])
         )
     days_off: dict[int, set[date]] = {}
-    for row in await fetch(
-        "SELECT x.caregiver, x.day FROM caregiver_day_off x " + of_team + "AND c.active = {}",
-        True,
-    ):
+    for row in await fetch("SELECT x.caregiver, x.day FROM caregiver_day_off x " + of_team):
         days_off.setdefault(row["caregiver"], set()).add(as_date(row["day"]))
     found: dict[int, list[Member]] = {p: [] for p in provider_ids}
     for person in people:
@@ -258,25 +247,27 @@ def _member(
     days_off: dict[int, set[date]],
     shared: dict[Any, Any],
 ) -> Member:
-    key = person["id"]
-    skills = shared.get(("skills", person["skills"]))
-    if skills is None:
-        skills = shared[("skills", person["skills"])] = frozenset(
-            s for s in person["skills"].split(",") if s
-        )
+    key, raw_skills = person["id"], person["skills"]
     hours = tuple(sorted(windows.get(key, ())))
-    week = shared.get(("week", hours))
-    if week is None:
-        week = shared[("week", hours)] = (
-            hours,
-            tuple(tuple(w for w in hours if w[0] == day) for day in range(7)),
-        )
     return Member(
         id=key,
         name=person["name"],
-        skills=skills,
+        skills=_once(
+            shared, ("skills", raw_skills), lambda: frozenset(s for s in raw_skills.split(",") if s)
+        ),
         certificates=tuple(certificates.get(key, ())),
-        windows=week[0],
-        week=week[1],
+        week=_once(
+            shared,
+            ("week", hours),
+            lambda: tuple(tuple(w for w in hours if w[0] == day) for day in range(7)),
+        ),
         days_off=frozenset(days_off[key]) if key in days_off else _NO_DAYS,
     )
+
+
+def _once(shared: dict[Any, Any], key: Any, make: Callable[[], Any]) -> Any:
+    """The value kept for ``key``, made the first time it is asked for."""
+    value = shared.get(key)
+    if value is None:
+        value = shared[key] = make()
+    return value
