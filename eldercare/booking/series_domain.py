@@ -17,6 +17,7 @@ than a plan, and an open-ended rule says "until further notice" better.
 from __future__ import annotations
 
 import calendar
+import functools
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
@@ -132,8 +133,10 @@ def _until(value: str) -> datetime:
     raise _bad(N_("UNTIL must be a date like 20270131 or 20270131T235959."))
 
 
+@functools.lru_cache(maxsize=1024)
 def parse(text: str) -> Rule:
-    """The rule, or 422 on ``rrule`` saying what is not supported."""
+    """The rule, or 422 on ``rrule`` saying what is not supported. Kept per text (a rule is
+    immutable, and the hourly sweep reads the same few rules for every series)."""
     body = (text or "").strip()
     if body.upper().startswith("RRULE:"):
         body = body[6:]
@@ -276,11 +279,22 @@ def _months_yield(rule: Rule, dtstart_local: datetime) -> bool:
     return False
 
 
-def local_times(rule: Rule, dtstart_local: datetime, zone: ZoneInfo) -> Iterator[datetime]:
-    """Every naive local time the rule gives, in order (EXDATEs and holidays not removed)."""
+def local_times(
+    rule: Rule, dtstart_local: datetime, zone: ZoneInfo, *, near: datetime | None = None
+) -> Iterator[datetime]:
+    """Every naive local time the rule gives, in order (EXDATEs and holidays not removed).
+
+    With ``near`` (naive local), a daily or weekly rule without COUNT may start from the last
+    whole period (its INTERVAL of days or weeks) before ``near`` instead of from the first:
+    the same times from there on, without walking a year of them each hour (dateutil always
+    starts at DTSTART). Times before ``near`` may still come."""
     if not _months_yield(rule, dtstart_local):
         return iter(())
-    return iter(_du_rule(rule, dtstart_local, zone))
+    start = dtstart_local
+    if near is not None and rule.count is None and rule.freq in (DAILY, WEEKLY):
+        period = timedelta(days=rule.interval * (7 if rule.freq == WEEKLY else 1))
+        start += max((near - dtstart_local) // period, 0) * period
+    return iter(_du_rule(rule, start, zone))
 
 
 def attach(local: datetime, zone: ZoneInfo) -> datetime:
@@ -314,8 +328,9 @@ def occurrences(
     rule, zone = parse(rule_text), ZoneInfo(timezone)
     skipped = set(exdates)
     last_local = end_utc.astimezone(zone).replace(tzinfo=None) + timedelta(days=1)
+    first_local = start_utc.astimezone(zone).replace(tzinfo=None) - timedelta(days=1)
     found = []
-    for local in local_times(rule, dtstart_local, zone):
+    for local in local_times(rule, dtstart_local, zone, near=first_local):
         if local > last_local:
             break
         moment = attach(local, zone)

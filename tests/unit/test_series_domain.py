@@ -3,10 +3,13 @@ expansion in local wall-clock time, holidays, EXDATEs, splitting, states and pla
 
 from __future__ import annotations
 
+import itertools
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from eldercare.booking import series_domain as sd
 from eldercare.booking import series_words as sw
@@ -453,3 +456,57 @@ def test_exdates_round_trip_through_their_stored_text():
 def test_now_is_only_used_for_the_year_limit():
     later = NOW + timedelta(days=300)
     sd.check("FREQ=DAILY;COUNT=360", local(2026, 12, 1, 9, 0), SHANGHAI, later)
+
+
+@given(
+    freq=st.sampled_from(["DAILY", "WEEKLY"]),
+    interval=st.integers(1, 4),
+    days=st.sets(st.sampled_from(["MO", "TU", "WE", "TH", "FR", "SA", "SU"]), max_size=3),
+    until_days=st.one_of(st.none(), st.integers(0, 800)),
+    start_days=st.integers(0, 900),
+    start_minute=st.integers(0, 1439),
+    behind=st.integers(-30, 900),
+    hours=st.integers(1, 24 * 20),
+    zone=st.sampled_from(["Asia/Shanghai", "Europe/Berlin"]),
+)
+def test_a_window_long_after_the_start_gives_what_walking_from_the_start_gives(
+    freq, interval, days, until_days, start_days, start_minute, behind, hours, zone
+):
+    """``occurrences`` starts a daily or weekly rule without COUNT near the window, not at its
+    first visit years back: the same times as walking every one from the first."""
+    dtstart = datetime(2025, 1, 1) + timedelta(days=start_days, minutes=start_minute)
+    rule = f"FREQ={freq};INTERVAL={interval}"
+    if days and freq == "WEEKLY":
+        rule += ";BYDAY=" + ",".join(sorted(days))
+    if until_days is not None:
+        rule += ";UNTIL=" + (dtstart + timedelta(days=until_days)).strftime("%Y%m%dT%H%M%S")
+    start = dtstart.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC) + timedelta(days=behind)
+    end = start + timedelta(hours=hours)
+    bound = dtstart + timedelta(days=behind + hours // 24 + 3)
+    every = itertools.takewhile(
+        lambda local: local < bound, sd.local_times(sd.parse(rule), dtstart, ZoneInfo(zone))
+    )
+    walked = [m for m in (sd.attach(local, ZoneInfo(zone)) for local in every) if start <= m < end]
+    assert sd.occurrences(rule, dtstart, zone, start, end) == walked
+
+
+def test_a_series_two_years_old_walks_only_the_weeks_near_the_window():
+    calls = []
+    real = sd._du_rule
+
+    def counted(rule, dtstart_local, zone):
+        calls.append(dtstart_local)
+        return real(rule, dtstart_local, zone)
+
+    start = datetime(2027, 11, 29, tzinfo=UTC)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sd, "_du_rule", counted)
+        found = sd.occurrences(
+            "FREQ=WEEKLY;BYDAY=MO",
+            datetime(2025, 12, 1, 9),
+            "Asia/Shanghai",
+            start,
+            start + timedelta(days=14),
+        )
+    assert [m.astimezone(ZoneInfo("Asia/Shanghai")).day for m in found] == [29, 6]
+    assert calls and calls[0] > datetime(2027, 11, 20)  # started near the window
