@@ -14,7 +14,7 @@ from eldercare.accounts.service import local_today
 from eldercare.accounts.tables import Elder, ElderLink
 from eldercare.actor import Actor
 from eldercare.audit import service as audit
-from eldercare.db import write_transaction
+from eldercare.db import fetch, id_list, select_all, select_first, write_transaction
 from eldercare.errors import N_, Conflict, FieldProblem, Forbidden, Invalid, NotFound
 from eldercare.geo import service as geo
 from eldercare.geo.geocoding import GEOCODED, GIVEN, REGION_CENTROID, current_geocoder
@@ -251,17 +251,14 @@ async def add_elder(
 
 
 async def _visible_row(actor: Actor, elder_id: int) -> tuple[dict, str | None]:
-    row = await Elder.select().where(Elder.id == elder_id).first().run()
+    row = await select_first(Elder, "WHERE id = {}", elder_id)
     if row is None:
         raise NotFound(N_("No such elder."))
-    link = (
-        await ElderLink.select(ElderLink.relationship)
-        .where((ElderLink.elder == elder_id) & (ElderLink.user == actor.id))
-        .first()
-        .run()
+    link = await fetch(
+        'SELECT relationship FROM elder_link WHERE elder = {} AND "user" = {}', elder_id, actor.id
     )
     if link:
-        return row, link["relationship"]
+        return row, link[0]["relationship"]
     if actor.is_staff and domain.region_contains(actor.region_code or "", row["region_code"]):
         return row, None
     raise NotFound(N_("No such elder."))
@@ -351,7 +348,7 @@ async def elders_by_id(ids: list[int], *, now: datetime | None = None) -> dict[i
     if not ids:
         return {}
     today = local_today(now or datetime.now(UTC))
-    rows = await Elder.select().where(Elder.id.is_in(list(set(ids)))).run()
+    rows = await select_all(Elder, f"WHERE id IN ({id_list(set(ids))})")
     return {row["id"]: _view(row, today) for row in rows}
 
 

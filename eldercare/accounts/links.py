@@ -4,6 +4,7 @@ elder, or many elders at once (the bulk read sweeps need, one query per 500 elde
 from __future__ import annotations
 
 from eldercare.accounts.tables import ElderLink
+from eldercare.db import fetch
 
 _CHUNK = 500
 
@@ -36,5 +37,5 @@ async def account_elder_ids(user_id: int) -> list[int]:
 
 async def linked_user_ids(elder_id: int) -> list[int]:
     """Everyone who acts for this elder through a link (the elder's own account, family)."""
-    rows = await ElderLink.select(ElderLink.user).where(ElderLink.elder == elder_id).run()
+    rows = await fetch('SELECT "user" FROM elder_link WHERE elder = {}', elder_id)
     return [row["user"] for row in rows]

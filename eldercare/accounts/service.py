@@ -375,10 +375,12 @@ async def users_with_role(
     """Whom to tell: users holding ``role`` (staff whose region covers a code, or a provider's staff)."""
     from eldercare.geo.domain import region_contains
 
-    where = User.roles.like(f"%{role}%") & (User.active == True)  # noqa: E712
+    sql = "SELECT id, roles, region_code FROM app_user WHERE roles LIKE {} AND active = {}"
+    args: list[object] = [f"%{role}%", True]
     if provider_id is not None:
-        where = where & (User.provider_id == provider_id)
-    rows = await User.select(User.id, User.roles, User.region_code).where(where).run()
+        sql += " AND provider_id = {}"
+        args.append(provider_id)
+    rows = await fetch(sql, *args)
     return [
         r["id"]
         for r in rows

@@ -21,7 +21,7 @@ from eldercare.booking.domain import Candidate
 from eldercare.booking.policy import current_policy
 from eldercare.booking.tables import Booking, BookingOffer
 from eldercare.catalog import service as catalog
-from eldercare.db import is_sqlite, write_transaction
+from eldercare.db import fetch, insert, is_sqlite, select_first, write_transaction
 from eldercare.errors import N_, Conflict, Invalid, NotFound
 from eldercare.notifications.rendering import moment
 from eldercare.notifications.service import Outgoing, notify, notify_many
@@ -127,10 +127,7 @@ async def load_for(
     actor: Actor, booking_id: int, *, lock: bool = False
 ) -> tuple[dict[str, Any], frozenset[str]]:
     """The booking row and the actor's sides; 404 when the actor has none."""
-    query = Booking.select().where(Booking.id == booking_id)
-    if lock and not is_sqlite():
-        query = query.lock_rows()
-    row = await query.first().run()
+    row = await select_first(Booking, "WHERE id = {}", booking_id, lock=lock)
     if row is None:
         raise NotFound(N_("No such booking."))
     sides = await sides_for(actor, row)
@@ -237,17 +234,14 @@ async def book(
         admins = await accounts.users_with_role("provider_admin", provider_id=best.provider_id)
     start_utc = start.astimezone(UTC)
     async with write_transaction():
-        open_count = (
-            await Booking.count()
-            .where((Booking.elder == elder_id) & Booking.status.is_in(list(domain.OPEN)))
-            .run()
-        )
+        open_count = await _open_count(elder_id)
         if open_count >= policy.max_open_per_elder:
             raise Conflict(
                 N_("This elder already has {count} bookings waiting for a provider."),
                 count=open_count,
             )
-        booking = Booking(
+        booking_id = await insert(
+            Booking,
             elder=elder_id,
             service_code=item.code,
             start_at=start_utc,
@@ -265,18 +259,28 @@ async def book(
             created_at=now,
             updated_at=now,
         )
-        await booking.save().run()
-        await _offer(booking.id, best, now, known=(elder_id, item, start_utc, admins))
+        await _offer(booking_id, best, now, known=(elder_id, item, start_utc, admins))
         await audit.record(
             actor,
             "booking.create",
             entity="booking",
-            entity_id=booking.id,
+            entity_id=booking_id,
             detail=f"{item.code} {channel}",
             now=now,
         )
-        row = await Booking.select().where(Booking.id == booking.id).first().run()
+        row = await select_first(Booking, "WHERE id = {}", booking_id)
     return view(row, frozenset({domain.ELDER_SIDE}))
+
+
+async def _open_count(elder_id: int) -> int:
+    """The elder's bookings still waiting for a provider."""
+    rows = await fetch(
+        "SELECT COUNT(*) AS n FROM booking WHERE elder = {} "
+        f"AND status IN ({', '.join('{}' for _ in domain.OPEN)})",
+        elder_id,
+        *domain.OPEN,
+    )
+    return int(rows[0]["n"])
 
 
 # What a new booking already knows: its elder, item and start, and the offered provider's admins.
@@ -306,10 +310,13 @@ async def _offer(
         .where(Booking.id == booking_id)
         .run()
     )
-    offer = BookingOffer(
-        booking=booking_id, provider=candidate.provider_id, offered_at=now, expires_at=expires
+    offer_id = await insert(
+        BookingOffer,
+        booking=booking_id,
+        provider=candidate.provider_id,
+        offered_at=now,
+        expires_at=expires,
     )
-    await offer.save().run()
     admins = (
         known[3]
         if known is not None
@@ -320,7 +327,7 @@ async def _offer(
             user_id,
             "job.offered",
             N_("A new job is waiting for your answer (booking {id})."),
-            dedupe_key=f"offer:{offer.id}:{user_id}",
+            dedupe_key=f"offer:{offer_id}:{user_id}",
             link="/jobs",
             now=now,
             id=booking_id,
@@ -397,7 +404,7 @@ async def book_occurrence(
     best = fixed or found[0]
     start_utc = start.astimezone(UTC)
     price = await _occurrence_price(elder_id, item, start_utc, best.price_fen)
-    booking = Booking(
+    values = dict(
         elder=elder_id,
         service_code=item.code,
         start_at=start_utc,
@@ -415,27 +422,30 @@ async def book_occurrence(
         created_at=now,
         updated_at=now,
     )
-    if fixed is not None:
-        booking.status, booking.provider, booking.caregiver = (
-            domain.ACCEPTED,
-            best.provider_id,
-            caregiver_id,
+    booking_id = (
+        await _save_holding(
+            {
+                **values,
+                "status": domain.ACCEPTED,
+                "provider": best.provider_id,
+                "caregiver": caregiver_id,
+            }
         )
-        if not await _save_holding(booking):  # taken meanwhile: offer it instead
-            booking.status, booking.provider, booking.caregiver = domain.REQUESTED, None, None
-            fixed = None
-    if fixed is None:
-        await booking.save().run()
-        await _offer(booking.id, best, now)
+        if fixed is not None
+        else None
+    )
+    if booking_id is None:  # no fixed caregiver, or taken meanwhile: offer it instead
+        booking_id = await insert(Booking, **values)
+        await _offer(booking_id, best, now)
     await audit.record(
         actor,
         "booking.create",
         entity="booking",
-        entity_id=booking.id,
+        entity_id=booking_id,
         detail=f"{item.code} series={series_id}",
         now=now,
     )
-    row = await Booking.select().where(Booking.id == booking.id).first().run()
+    row = await select_first(Booking, "WHERE id = {}", booking_id)
     return view(row, frozenset({domain.ELDER_SIDE}))
 
 
@@ -453,10 +463,10 @@ async def _occurrence_price(
     return domain.price(price_fen, subsidy, item.subsidy_eligible)
 
 
-async def _save_holding(booking: Booking) -> bool:
-    """Insert an accepted visit; False when PostgreSQL's no-overlap constraint refuses it (a
-    savepoint keeps the caller's transaction usable). SQLite's immediate transaction already
-    serialises the busy check and this write."""
+async def _save_holding(values: dict[str, Any]) -> int | None:
+    """Insert an accepted visit: its id, or None when PostgreSQL's no-overlap constraint
+    refuses it (a savepoint keeps the caller's transaction usable). SQLite's immediate
+    transaction already serialises the busy check and this write."""
     from eldercare.db import engine
 
     transaction = engine().current_transaction.get()
@@ -464,16 +474,15 @@ async def _save_holding(booking: Booking) -> bool:
         await transaction.savepoint() if transaction is not None and not is_sqlite() else None
     )
     try:
-        await booking.save().run()
+        booking_id = await insert(Booking, **values)
     except Exception as error:
         if savepoint is None or getattr(error, "sqlstate", None) != "23P01":
             raise
         await savepoint.rollback_to()
-        booking._exists_in_db = False
-        return False
+        return None
     if savepoint is not None:
         await savepoint.release()
-    return True
+    return booking_id
 
 
 async def offer_next(row: dict[str, Any], now: datetime, *, reason: str) -> str:

@@ -20,7 +20,7 @@ from eldercare.booking.policy import current_policy
 from eldercare.booking.service import BookingView, load_for, offer_next, tell_elder_side, view
 from eldercare.booking.tables import Booking, BookingOffer, Complaint
 from eldercare.catalog import service as catalog
-from eldercare.db import write_transaction
+from eldercare.db import select_first, write_transaction
 from eldercare.errors import N_, Conflict, Invalid
 from eldercare.geo.domain import distance_km
 from eldercare.notifications.service import notify
@@ -32,7 +32,7 @@ def _is_overlap_violation(error: BaseException) -> bool:
 
 
 async def _reload(booking_id: int, sides: frozenset[str]) -> BookingView:
-    row = await Booking.select().where(Booking.id == booking_id).first().run()
+    row = await select_first(Booking, "WHERE id = {}", booking_id)
     return view(row, sides)
 
 

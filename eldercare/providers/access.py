@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from eldercare.actor import Actor
+from eldercare.db import select_first
 from eldercare.errors import N_, Conflict, Forbidden, NotFound
 from eldercare.geo.domain import region_contains
 from eldercare.providers import domain
@@ -16,7 +17,7 @@ from eldercare.providers.tables import Provider
 
 
 async def load_provider(provider_id: int) -> dict[str, Any]:
-    row = await Provider.select().where(Provider.id == provider_id).first().run()
+    row = await select_first(Provider, "WHERE id = {}", provider_id)
     if row is None:
         raise NotFound(N_("No such provider."))
     return row

@@ -14,7 +14,7 @@ from eldercare.accounts import domain as accounts_domain
 from eldercare.accounts import service as accounts
 from eldercare.actor import Actor
 from eldercare.audit import service as audit
-from eldercare.db import write_transaction
+from eldercare.db import id_list, select_all, select_first, write_transaction
 from eldercare.errors import N_, Conflict, FieldProblem, Invalid, NotFound
 from eldercare.providers import domain
 from eldercare.providers.access import managed_provider, overseen_or_managed, require_operating
@@ -136,11 +136,8 @@ def _checked(data: CaregiverInput) -> dict[str, Any]:
 async def _certificates_of(caregiver_ids: list[int]) -> dict[int, list[CertificateView]]:
     found: dict[int, list[CertificateView]] = {cid: [] for cid in caregiver_ids}
     if caregiver_ids:
-        rows = (
-            await Certificate.select()
-            .where(Certificate.caregiver.is_in(caregiver_ids))
-            .order_by(Certificate.expires_on)
-            .run()
+        rows = await select_all(
+            Certificate, f"WHERE caregiver IN ({id_list(caregiver_ids)}) ORDER BY expires_on, id"
         )
         for r in rows:
             found[r["caregiver"]].append(
@@ -169,11 +166,8 @@ def _view(row: dict[str, Any], certificates: list[CertificateView]) -> Caregiver
 
 
 async def _caregiver_row(provider_id: int, caregiver_id: int) -> dict[str, Any]:
-    row = (
-        await Caregiver.select()
-        .where((Caregiver.id == caregiver_id) & (Caregiver.provider == provider_id))
-        .first()
-        .run()
+    row = await select_first(
+        Caregiver, "WHERE id = {} AND provider = {}", caregiver_id, provider_id
     )
     if row is None:
         raise NotFound(N_("No such caregiver."))

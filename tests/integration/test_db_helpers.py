@@ -1,0 +1,81 @@
+"""db.select_all / select_first / insert, the statements built once per table for the paths
+every booking takes: the same rows as Piccolo's own select, the same defaults as its save,
+on both engines."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from eldercare import db
+from eldercare.accounts.tables import Elder
+from eldercare.audit.tables import AuditEvent
+from eldercare.booking.tables import Booking, BookingOffer
+from eldercare.providers.tables import Caregiver, Certificate, Provider
+from tests.integration.booking_support import at, book, build_world
+
+AT = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
+
+
+async def test_rows_are_the_ones_piccolo_selects(client, make_person) -> None:
+    w = await build_world(client, make_person)
+    created = await book(client, w.family, w.elder_id, at(45))
+    assert created.status_code == 201, created.text
+    booking_id = created.json()["id"]
+    accepted = await client.post(
+        f"/api/v1/bookings/{booking_id}/accept",
+        headers=w.admin.headers,
+        json={"caregiver_id": w.caregiver_id},
+    )
+    assert accepted.status_code == 200, accepted.text
+    for table, row_id in (
+        (Booking, booking_id),
+        (Elder, w.elder_id),
+        (Provider, w.provider_id),
+        (Caregiver, w.caregiver_id),
+    ):
+        ours = await db.select_first(table, "WHERE id = {}", row_id)
+        theirs = await table.select().where(table.id == row_id).first().run()
+        assert ours == theirs, table
+        assert {k: type(v) for k, v in ours.items()} == {k: type(v) for k, v in theirs.items()}
+    assert await db.select_first(Booking, "WHERE id = {}", -1) is None
+    offers = await db.select_all(BookingOffer, "WHERE booking = {} ORDER BY id", booking_id)
+    assert offers == await BookingOffer.select().where(BookingOffer.booking == booking_id).run()
+    assert [offer["outcome"] for offer in offers] == ["accepted"]
+    # The caregiver's certificates, as the caregiver API reads them.
+    assert await db.select_all(Certificate, f"WHERE caregiver IN ({w.caregiver_id})") == (
+        await Certificate.select().where(Certificate.caregiver == w.caregiver_id).run()
+    )
+
+
+async def test_a_locked_read_inside_a_transaction(client, make_person) -> None:
+    w = await build_world(client, make_person)
+    async with db.write_transaction():
+        row = await db.select_first(Elder, "WHERE id = {}", w.elder_id, lock=True)
+    assert row is not None and row["id"] == w.elder_id
+
+
+async def test_insert_fills_what_piccolo_would(app) -> None:
+    ours = await db.insert(AuditEvent, at=AT, action="test.ours", entity="booking", entity_id="7")
+    theirs = AuditEvent(at=AT, action="test.theirs", entity="booking", entity_id="7")
+    await theirs.save().run()
+    rows = {
+        row["action"]: row
+        for row in await AuditEvent.select().where(AuditEvent.entity_id == "7").run()
+    }
+    assert rows["test.ours"]["id"] == ours
+    drop = {"id", "action"}
+    assert {k: v for k, v in rows["test.ours"].items() if k not in drop} == {
+        k: v for k, v in rows["test.theirs"].items() if k not in drop
+    }
+    assert rows["test.ours"]["actor_id"] is None and rows["test.ours"]["detail"] == ""
+
+
+async def test_insert_refuses_what_piccolo_refuses(app) -> None:
+    with pytest.raises(ValueError, match="Unrecognized columns"):
+        await db.insert(AuditEvent, at=AT, action="x", actor=3)
+    with pytest.raises(ValueError, match="elder wasn't provided"):
+        await db.insert(Booking, service_code="x", start_at=AT, end_at=AT, busy_until=AT)
+    assert await AuditEvent.count().where(AuditEvent.at == AT).run() == 0
+    assert await Booking.count().where(Booking.start_at == AT).run() == 0
