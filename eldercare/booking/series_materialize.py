@@ -21,7 +21,7 @@ from eldercare.booking import series_domain as sd
 from eldercare.booking import service
 from eldercare.booking.policy import current_policy
 from eldercare.booking.tables import Series, SeriesOccurrence
-from eldercare.db import fetch, is_sqlite, write_transaction
+from eldercare.db import fetch, id_list, select_all, select_first, write_transaction
 from eldercare.errors import N_
 from eldercare.notifications.rendering import moment
 from eldercare.notifications.service import notify
@@ -29,6 +29,8 @@ from eldercare.settings import get_settings
 
 log = logging.getLogger("eldercare.jobs")
 BATCH = 100
+# An active series whose visits are not yet made up to a time (the arguments: status, time).
+_BEHIND = "status = {} AND (materialized_until IS NULL OR materialized_until < {})"
 
 
 def horizon() -> timedelta:
@@ -155,15 +157,8 @@ async def materialize(
 async def _sweep_one(series_id: int, at: datetime, end: datetime) -> int:
     async with write_transaction():
         # Re-read inside the transaction: another process may have done it meanwhile.
-        row = (
-            await Series.select()
-            .where(
-                (Series.id == series_id)
-                & (Series.status == sd.ACTIVE)
-                & (Series.materialized_until.is_null() | (Series.materialized_until < end))
-            )
-            .first()
-            .run()
+        row = await select_first(
+            Series, f"WHERE id = {{}} AND {_BEHIND}", series_id, sd.ACTIVE, end
         )
         if row is None:
             return 0
@@ -188,16 +183,11 @@ async def materialize_series(at: datetime) -> int:
     own transaction."""
     end, created, last_id = at + horizon(), 0, 0
     while True:
-        page = (
-            await Series.select(Series.id)
-            .where(
-                (Series.status == sd.ACTIVE)
-                & (Series.id > last_id)
-                & (Series.materialized_until.is_null() | (Series.materialized_until < end))
-            )
-            .order_by(Series.id)
-            .limit(BATCH)
-            .run()
+        page = await fetch(
+            f"SELECT id FROM series WHERE id > {{}} AND {_BEHIND} ORDER BY id LIMIT {BATCH}",
+            last_id,
+            sd.ACTIVE,
+            end,
         )
         if not page:
             return created
@@ -237,14 +227,13 @@ async def _advance_idle(ids: list[int], at: datetime, end: datetime) -> list[int
     on PostgreSQL, locked in the same transaction, so an edit meanwhile is never skipped);
     returns the ids that have visits to book."""
     async with write_transaction():
-        query = Series.select().where(
-            Series.id.is_in(ids)
-            & (Series.status == sd.ACTIVE)
-            & (Series.materialized_until.is_null() | (Series.materialized_until < end))
+        rows = await select_all(
+            Series,
+            f"WHERE id IN ({id_list(ids)}) AND {_BEHIND} ORDER BY id",
+            sd.ACTIVE,
+            end,
+            lock=True,
         )
-        if not is_sqlite():
-            query = query.lock_rows()
-        rows = await query.run()
         idle = [row["id"] for row in rows if _is_idle(row, at, end)]
         if idle:
             await Series.update({Series.materialized_until: end}).where(Series.id.is_in(idle)).run()
