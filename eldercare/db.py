@@ -181,7 +181,8 @@ async def select_first(
 async def insert(table: type[Table], **values: Any) -> int:
     """``table(**values).save()`` for the same paths: one row, each column not given taking
     its Piccolo default (and one without a default must be given, as Piccolo asks); the new
-    row's id. The statement is built once per table."""
+    row's id. The statement is built once per table. Values go in as the driver takes them
+    (no JSON encoding: the tables it writes have no JSON column)."""
     columns, sql = _insert_every_column(table)
     unknown = values.keys() - {column._meta.name for column in columns}
     if unknown:
