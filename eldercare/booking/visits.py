@@ -46,14 +46,14 @@ async def accept(
     async with matching.one_connection():
         row, sides = await load_for(actor, booking_id)
         _may_accept(row, sides)
-        await _check_caregiver(actor, row, caregiver_id, now)
+        await _check_caregiver(row, caregiver_id, now)
     checked = _visit_of(row)
     try:
         async with write_transaction():
             row, sides = await load_for(actor, booking_id, lock=True)
             _may_accept(row, sides)
             if _visit_of(row) != checked:  # offered elsewhere or moved meanwhile
-                await _check_caregiver(actor, row, caregiver_id, now)
+                await _check_caregiver(row, caregiver_id, now)
             busy = await matching.busy_caregivers(
                 [caregiver_id], row["start_at"], row["busy_until"], exclude_booking=booking_id
             )
@@ -104,13 +104,12 @@ def _visit_of(row: dict[str, Any]) -> tuple[Any, ...]:
     return (row["provider"], row["elder"], row["service_code"], row["start_at"], row["end_at"])
 
 
-async def _check_caregiver(
-    actor: Actor, row: dict[str, Any], caregiver_id: int, now: datetime
-) -> None:
-    """The caregiver belongs to this provider (else 404), has the skill and works then (else 422)."""
+async def _check_caregiver(row: dict[str, Any], caregiver_id: int, now: datetime) -> None:
+    """The caregiver belongs to this provider (else 404), has the skill and works then (else
+    422). Whoever asks is the provider's admin (``_may_accept`` ran first)."""
     from eldercare.providers import service as providers
 
-    await providers.get_caregiver(actor, row["provider"], caregiver_id)
+    await providers.ensure_on_team(row["provider"], caregiver_id)
     elder = (await elder_records.elders_by_id([row["elder"]], now=now))[row["elder"]]
     item = await catalog.get_item(row["service_code"])
     found = (

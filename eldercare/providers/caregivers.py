@@ -165,6 +165,12 @@ def _view(row: dict[str, Any], certificates: list[CertificateView]) -> Caregiver
     )
 
 
+async def ensure_on_team(provider_id: int, caregiver_id: int) -> None:
+    """404 unless the caregiver is on this provider's team, for a use case that has checked
+    the actor's access to the provider already (accepting a job: the provider's admin)."""
+    await _caregiver_row(provider_id, caregiver_id)
+
+
 async def _caregiver_row(provider_id: int, caregiver_id: int) -> dict[str, Any]:
     row = await select_first(
         Caregiver, "WHERE id = {} AND provider = {}", caregiver_id, provider_id

@@ -38,6 +38,7 @@ from eldercare.providers.caregivers import (  # noqa: F401  (re-exported)
     add_caregiver,
     add_certificate,
     caregiver_id_for,
+    ensure_on_team,
     get_availability,
     get_caregiver,
     list_caregivers,

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from eldercare.booking.tables import Booking
 from eldercare.notifications.tables import Notification
-from tests.integration.booking_support import at, book, build_world
+from tests.integration.booking_support import at, book, build_world, set_hours
+from tests.integration.conftest import next_phone
+from tests.integration.providers_support import add_caregiver, approved_provider
 
 
 async def test_a_family_books_and_the_provider_takes_the_job_through_to_a_rating(
@@ -131,6 +133,22 @@ async def test_other_people_see_no_booking_and_other_providers_cannot_accept_it(
     assert refused.status_code == 404
     staff = await client.get(f"/api/v1/bookings/{booking['id']}", headers=w.staff.headers)
     assert staff.status_code == 200
+
+
+async def test_a_provider_cannot_send_another_providers_caregiver(client, make_person):
+    w = await build_world(client, make_person)
+    booking = (await book(client, w.family, w.elder_id, at(60))).json()
+    other_admin, other_id = await approved_provider(client, make_person, w.officer)
+    theirs = await add_caregiver(client, other_admin, other_id, next_phone(), ["haircut"])
+    await set_hours(client, other_admin, other_id, theirs)
+    refused = await client.post(
+        f"/api/v1/bookings/{booking['id']}/accept",
+        headers=w.admin.headers,
+        json={"caregiver_id": theirs},
+    )
+    assert refused.status_code == 404, refused.text
+    after = await client.get(f"/api/v1/bookings/{booking['id']}", headers=w.admin.headers)
+    assert (after.json()["status"], after.json()["caregiver_id"]) == ("offered", None)
 
 
 async def test_staff_book_on_the_elders_behalf_and_the_channel_says_so(client, make_person):
