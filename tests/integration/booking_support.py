@@ -103,3 +103,17 @@ async def book(
 
 
 __all__ = ["World", "build_world", "book", "at", "add_elder", "set_hours", "next_phone"]
+
+
+async def accepted(client: httpx.AsyncClient, w: World, minutes_ahead: int, who: Any = None) -> int:
+    """A visit booked (by the family unless ``who``) and accepted with the world's caregiver."""
+    created = await book(client, who or w.family, w.elder_id, at(minutes_ahead))
+    assert created.status_code == 201, created.text
+    booking_id = created.json()["id"]
+    response = await client.post(
+        f"/api/v1/bookings/{booking_id}/accept",
+        headers=w.admin.headers,
+        json={"caregiver_id": w.caregiver_id},
+    )
+    assert response.status_code == 200, response.text
+    return booking_id

@@ -9,23 +9,14 @@ import pytest
 
 from eldercare import db, integrity
 from eldercare.subsidies import jobs
-from tests.integration.booking_support import at, book, build_world
+from tests.integration.booking_support import accepted, at, book, build_world
 from tests.integration.subsidies_support import add_elder, approved, local
 from tests.integration.subsidies_support import build_world as build_subsidy_world
 
 
 async def _accepted_booking(client, make_person) -> tuple[int, int]:
     world = await build_world(client, make_person)
-    response = await book(client, world.family, world.elder_id, at(24 * 60))
-    assert response.status_code == 201, response.text
-    booking_id = response.json()["id"]
-    response = await client.post(
-        f"/api/v1/bookings/{booking_id}/accept",
-        headers=world.admin.headers,
-        json={"caregiver_id": world.caregiver_id},
-    )
-    assert response.status_code == 200, response.text
-    return booking_id, world.caregiver_id
+    return await accepted(client, world, 24 * 60), world.caregiver_id
 
 
 async def _names() -> set[str]:

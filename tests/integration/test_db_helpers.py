@@ -13,22 +13,14 @@ from eldercare.accounts.tables import Elder
 from eldercare.audit.tables import AuditEvent
 from eldercare.booking.tables import Booking, BookingOffer
 from eldercare.providers.tables import Caregiver, Certificate, Provider
-from tests.integration.booking_support import at, book, build_world
+from tests.integration.booking_support import accepted, build_world
 
 AT = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
 
 
 async def test_rows_are_the_ones_piccolo_selects(client, make_person) -> None:
     w = await build_world(client, make_person)
-    created = await book(client, w.family, w.elder_id, at(45))
-    assert created.status_code == 201, created.text
-    booking_id = created.json()["id"]
-    accepted = await client.post(
-        f"/api/v1/bookings/{booking_id}/accept",
-        headers=w.admin.headers,
-        json={"caregiver_id": w.caregiver_id},
-    )
-    assert accepted.status_code == 200, accepted.text
+    booking_id = await accepted(client, w, 45)
     for table, row_id in (
         (Booking, booking_id),
         (Elder, w.elder_id),

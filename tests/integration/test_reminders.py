@@ -15,7 +15,7 @@ from eldercare.scheduling.runner import run_job
 from eldercare.scheduling.tables import JobRun
 from eldercare.web.i18n import format_moment
 from tests.factories import valid_id_number
-from tests.integration.booking_support import at, book, build_world
+from tests.integration.booking_support import accepted, at, book, build_world
 
 DAY, SOON = "reminder.day_before", "reminder.hour_before"
 
@@ -23,15 +23,7 @@ DAY, SOON = "reminder.day_before", "reminder.hour_before"
 async def accepted_visit(
     client, w, *, minutes_ahead: int = 26 * 60, who=None
 ) -> tuple[int, datetime]:
-    created = await book(client, who or w.family, w.elder_id, at(minutes_ahead))
-    assert created.status_code == 201, created.text
-    booking_id = created.json()["id"]
-    accepted = await client.post(
-        f"/api/v1/bookings/{booking_id}/accept",
-        headers=w.admin.headers,
-        json={"caregiver_id": w.caregiver_id},
-    )
-    assert accepted.status_code == 200, accepted.text
+    booking_id = await accepted(client, w, minutes_ahead, who)
     row = await Booking.select(Booking.start_at).where(Booking.id == booking_id).first().run()
     return booking_id, row["start_at"]
 
