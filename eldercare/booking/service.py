@@ -403,7 +403,6 @@ async def book_occurrence(
     )
     best = fixed or found[0]
     start_utc = start.astimezone(UTC)
-    price = await _occurrence_price(elder_id, item, start_utc, best.price_fen)
     values = dict(
         elder=elder_id,
         service_code=item.code,
@@ -415,28 +414,31 @@ async def book_occurrence(
         channel=channel,
         booked_by=booked_by,
         notes=notes,
-        price_fen=price.price_fen,
-        subsidy_fen=price.subsidy_fen,
-        copay_fen=price.copay_fen,
+        price_fen=best.price_fen,  # an offered visit is priced by _offer
+        subsidy_fen=0,
+        copay_fen=best.price_fen,
         series_id=series_id,
         created_at=now,
         updated_at=now,
     )
-    booking_id = (
-        await _save_holding(
+    booking_id = None
+    if fixed is not None:
+        price = await _occurrence_price(elder_id, item, start_utc, best.price_fen)
+        booking_id = await _save_holding(
             {
                 **values,
                 "status": domain.ACCEPTED,
                 "provider": best.provider_id,
                 "caregiver": caregiver_id,
+                "price_fen": price.price_fen,
+                "subsidy_fen": price.subsidy_fen,
+                "copay_fen": price.copay_fen,
             }
         )
-        if fixed is not None
-        else None
-    )
     if booking_id is None:  # no fixed caregiver, or taken meanwhile: offer it instead
         booking_id = await insert(Booking, **values)
-        await _offer(booking_id, best, now)
+        admins = await accounts.users_with_role("provider_admin", provider_id=best.provider_id)
+        await _offer(booking_id, best, now, known=(elder_id, item, start_utc, admins))
     await audit.record(
         actor,
         "booking.create",

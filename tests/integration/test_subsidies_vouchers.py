@@ -12,6 +12,7 @@ from eldercare.actor import Actor
 from eldercare.subsidies import applications, domain, vouchers
 from eldercare.subsidies.domain import Band
 from tests.integration.booking_support import ITEM, at, book, build_world
+from tests.integration.series_support import bookings_of, days_ahead_at, made
 from tests.integration.subsidies_support import local, make_program
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -126,3 +127,29 @@ async def test_no_voucher_means_no_subsidy(client, make_person):
     )
     made = await book(client, w.family, w.elder_id, next_month_at(9))
     assert (made.json()["subsidy_fen"], made.json()["copay_fen"]) == (0, 2800)
+
+
+async def test_a_series_visits_hold_the_voucher_offered_or_accepted_at_once(client, make_person):
+    """Visits a series makes are priced like bookings: those its fixed caregiver takes at once
+    when made, offered ones when offered; the month's credit runs out in the order made."""
+    w, _ = await voucher_world(client, make_person)
+    day = 2
+    while (start := days_ahead_at(day, hour=9, minute=0)).month != (
+        start + timedelta(days=5)
+    ).month:
+        day += 1
+    taken = await made(
+        client,
+        w,
+        "FREQ=DAILY;COUNT=1",
+        start=start + timedelta(days=3),
+        provider_id=w.provider_id,
+        caregiver_id=w.caregiver_id,
+    )
+    offered = await made(client, w, "FREQ=DAILY;COUNT=2", start=start)
+    visits = [*await bookings_of(taken["id"]), *await bookings_of(offered["id"])]
+    assert [(v["status"], v["price_fen"], v["subsidy_fen"], v["copay_fen"]) for v in visits] == [
+        ("accepted", 2800, 2800, 0),
+        ("offered", 2800, 2200, 600),
+        ("offered", 2800, 0, 2800),
+    ]
