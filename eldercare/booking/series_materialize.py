@@ -120,20 +120,8 @@ async def materialize(
     (default now + the horizon), inside the caller's transaction; returns how many times
     were claimed. Visits too soon to book (within the minimum notice) are not made."""
     until = until or now + horizon()
-    lower = now + current_policy().min_notice
-    if row["materialized_until"] is not None:
-        lower = max(lower, row["materialized_until"])
-    times = sd.occurrences(
-        row["rrule"],
-        row["dtstart_local"],
-        row["timezone"],
-        lower,
-        until,
-        sd.parse_exdates(row["exdates"]),
-        row["skip_holidays"],
-    )
     created = 0
-    for start in times:
+    for start in _times_to_make(row, now, until):
         occurrence_id = await claim(row["id"], start, now)
         if occurrence_id is None:
             continue
@@ -142,12 +130,7 @@ async def materialize(
     values: dict[Any, Any] = {
         Series.materialized_until: max(until, row["materialized_until"] or until)
     }
-    last = sd.last_time(row["rrule"], row["dtstart_local"], row["timezone"])
-    if (
-        last is not None
-        and sd.attach(last, ZoneInfo(row["timezone"])) < now
-        and row["status"] == sd.ACTIVE
-    ):
+    if _last_visit_begun(row, now) and row["status"] == sd.ACTIVE:
         values[Series.status] = sd.ENDED  # its last visit has begun: the sweep stops visiting it
         values[Series.updated_at] = now
     await Series.update(values).where(Series.id == row["id"]).run()
@@ -204,22 +187,30 @@ async def materialize_series(at: datetime) -> int:
 def _is_idle(row: dict[str, Any], at: datetime, end: datetime) -> bool:
     """True when materialising this series up to ``end`` would only move its mark: no time to
     claim in the window and no last visit already begun (which ends the series)."""
-    lower = at + current_policy().min_notice
+    return not _last_visit_begun(row, at) and not _times_to_make(row, at, end)
+
+
+def _times_to_make(row: dict[str, Any], now: datetime, until: datetime) -> list[datetime]:
+    """The times the series gives from where it got to (or ``now``) up to ``until``, except
+    those too soon to book (within the minimum notice)."""
+    lower = now + current_policy().min_notice
     if row["materialized_until"] is not None:
         lower = max(lower, row["materialized_until"])
-    last = sd.last_time(row["rrule"], row["dtstart_local"], row["timezone"])
-    if last is not None and sd.attach(last, ZoneInfo(row["timezone"])) < at:
-        return False
-    times = sd.occurrences(
+    return sd.occurrences(
         row["rrule"],
         row["dtstart_local"],
         row["timezone"],
         lower,
-        end,
+        until,
         sd.parse_exdates(row["exdates"]),
         row["skip_holidays"],
     )
-    return not times
+
+
+def _last_visit_begun(row: dict[str, Any], now: datetime) -> bool:
+    """The rule ends (COUNT or UNTIL) and its last visit began before ``now``."""
+    last = sd.last_time(row["rrule"], row["dtstart_local"], row["timezone"])
+    return last is not None and sd.attach(last, ZoneInfo(row["timezone"])) < now
 
 
 async def _advance_idle(ids: list[int], at: datetime, end: datetime) -> list[int]:
