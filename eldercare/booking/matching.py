@@ -24,6 +24,7 @@ from eldercare.providers import domain as providers_domain
 from eldercare.providers import service as providers
 
 LOAD_WINDOW = timedelta(days=7)
+HOME_ZONE = "Asia/Shanghai"
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,7 @@ class Place:
     lat: float
     lon: float
     region_code: str
-    timezone: str = "Asia/Shanghai"
+    timezone: str = HOME_ZONE
 
 
 async def busy_caregivers(
@@ -75,26 +76,32 @@ async def _loads(provider_ids: list[int], now: datetime) -> dict[int, int]:
     return {row["provider"]: row["n"] for row in rows}
 
 
-def _local(moment: datetime, timezone: str) -> datetime:
-    return moment.astimezone(ZoneInfo(timezone))
+def local_span(
+    start: datetime, end: datetime, timezone: str = HOME_ZONE
+) -> tuple[datetime, datetime]:
+    """A visit's start and end in local time, as caregivers' hours are kept."""
+    zone = ZoneInfo(timezone)
+    return start.astimezone(zone), end.astimezone(zone)
 
 
 @contextlib.asynccontextmanager
 async def one_connection() -> AsyncIterator[None]:
     """Matching reads a dozen tables: on SQLite in one deferred read transaction, so they all
     see one snapshot on one connection (taken from the engine's idle ones, sqlite_pool.py).
-    Inside a caller's transaction it is that transaction (Piccolo nests)."""
+    Inside a caller's transaction it is that transaction (Piccolo nests). The provider data
+    snapshot's revision is read once for all of it (``providers.pinned_snapshot``)."""
     db = engine()
-    if not is_sqlite():
-        yield
-    elif db.current_transaction.get() is not None:
-        async with db.transaction():
+    with providers.pinned_snapshot():
+        if not is_sqlite():
             yield
-    else:
-        # At most a few at once: each holds a connection, a thread and its page cache (the
-        # server's memory under load), and SQLite shares the one core the GIL leaves it anyway.
-        async with _READERS.get(), db.transaction():
-            yield
+        elif db.current_transaction.get() is not None:
+            async with db.transaction():
+                yield
+        else:
+            # At most a few at once: each holds a connection, a thread and its page cache (the
+            # server's memory under load), and SQLite shares the one core the GIL leaves it.
+            async with _READERS.get(), db.transaction():
+                yield
 
 
 MAX_SQLITE_READERS = 4
@@ -158,7 +165,7 @@ async def _ranked(
     order: the list is the same as ranking the finished candidates, and ``best_only`` can
     stop at the first provider with someone free instead of reading every team in reach."""
     end = start + duration
-    start_local, end_local = _local(start, place.timezone), _local(end, place.timezone)
+    start_local, end_local = local_span(start, end, place.timezone)
     pool = [
         p
         for p in await providers.covering(

@@ -105,29 +105,22 @@ def _visit_of(row: dict[str, Any]) -> tuple[Any, ...]:
 
 
 async def _check_caregiver(row: dict[str, Any], caregiver_id: int, now: datetime) -> None:
-    """The caregiver belongs to this provider (else 404), has the skill and works then (else
-    422). Whoever asks is the provider's admin (``_may_accept`` ran first)."""
+    """The caregiver belongs to this provider (else 404); the provider still offers the
+    service (approved, offering it, priced within the cap: else 409); the caregiver has the
+    skill and works for the whole visit (else 422). What matching asks, for this caregiver
+    alone. Whoever asks is the provider's admin (``_may_accept`` ran first); whether the
+    caregiver is free is checked under the write lock."""
     from eldercare.providers import service as providers
 
     await providers.ensure_on_team(row["provider"], caregiver_id)
-    elder = (await elder_records.elders_by_id([row["elder"]], now=now))[row["elder"]]
-    item = await catalog.get_item(row["service_code"])
-    found = (
-        await matching.candidates(
-            item_code=item.code,
-            skill=item.skill,
-            duration=row["end_at"] - row["start_at"],
-            place=matching.Place(lat=elder.lat, lon=elder.lon, region_code=elder.region_code),
-            start=row["start_at"],
-            now=now,
-            policy=current_policy(),
-            only_provider=row["provider"],
-            ignore_busy=True,
+    if not await providers.offers_now(row["provider"], row["service_code"]):
+        raise Conflict(
+            N_("Your organisation does not offer this service now, so it cannot take this visit.")
         )
-        if elder.lat is not None
-        else []
-    )
-    if not any(caregiver_id in c.caregiver_ids for c in found):
+    item = await catalog.get_item(row["service_code"])
+    start, end = matching.local_span(row["start_at"], row["end_at"])
+    working = await providers.teams([row["provider"]], item.skill, start.date(), (start, end))
+    if not any(c.id == caregiver_id for c in working.get(row["provider"], [])):
         raise Invalid(
             "caregiver_id",
             N_("This caregiver does not have the skill or is not working at that time."),

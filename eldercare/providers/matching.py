@@ -177,6 +177,17 @@ def _near(
     return list(found.values())
 
 
+async def offers_now(provider_id: int, item_code: str) -> bool:
+    """Whether the provider is approved and actively offers the item at a price within its
+    region's cap: what ``covering`` asks of every provider, for one (from the snapshot)."""
+    kept = await snapshot.current()
+    offer = (await snapshot.offers(kept, item_code)).by_id.get(provider_id)
+    if offer is None:
+        return False
+    cap = await snapshot.price_cap(kept, item_code, offer.region_code)
+    return cap is not None and offer.price_fen <= cap
+
+
 async def teams(
     provider_ids: list[int],
     skill: str,

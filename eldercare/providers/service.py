@@ -50,6 +50,7 @@ from eldercare.providers.matching import (  # noqa: F401  (re-exported)
     PoolProvider,
     covering,
     match_pool,
+    offers_now,
     teams,
 )
 from eldercare.providers.offerings import (  # noqa: F401  (re-exported)
@@ -58,6 +59,7 @@ from eldercare.providers.offerings import (  # noqa: F401  (re-exported)
     price_cap_for,
     set_offering,
 )
+from eldercare.providers.snapshot import pinned as pinned_snapshot  # noqa: F401  (re-exported)
 from eldercare.providers.tables import Provider, ProviderDistrict
 
 MAX_DISTRICTS = 30

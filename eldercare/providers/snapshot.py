@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -105,12 +106,38 @@ def cell(lat: float, lon: float) -> tuple[int, int]:
 
 
 async def current() -> Snapshot:
-    """The snapshot for the revision the database shows now (a new one when it moved)."""
+    """The snapshot for the revision the database shows now (a new one when it moved).
+
+    Inside ``pinned()``, the one it found first there."""
     global _current
+    pin = _PIN.get()
+    if pin:
+        return pin[0]
     revision = await data_revision()
     if _current is None or revision is None or _current.revision != revision:
         _current = Snapshot(revision)
+    if pin is not None:
+        pin.append(_current)
     return _current
+
+
+_PIN: ContextVar[list[Snapshot] | None] = ContextVar("snapshot_pin", default=None)
+
+
+@contextlib.contextmanager
+def pinned() -> Iterator[None]:
+    """One read of the revision for a whole use case's reads (a match reads the snapshot
+    three or four times): on SQLite they share one read transaction, which cannot see the
+    revision move; on PostgreSQL it is the match as of its first read. Not for a use case
+    that writes provider data and then reads it back (none does). Nested: the outer pin."""
+    if _PIN.get() is not None:
+        yield
+        return
+    token = _PIN.set([])
+    try:
+        yield
+    finally:
+        _PIN.reset(token)
 
 
 _LOADING = PerLoop(asyncio.Lock)

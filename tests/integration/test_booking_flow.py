@@ -151,6 +151,43 @@ async def test_a_provider_cannot_send_another_providers_caregiver(client, make_p
     assert (after.json()["status"], after.json()["caregiver_id"]) == ("offered", None)
 
 
+async def test_a_suspended_provider_cannot_take_a_visit_offered_before(client, make_person):
+    w = await build_world(client, make_person)
+    booking = (await book(client, w.family, w.elder_id, at(60))).json()
+    suspended = await client.post(
+        f"/api/v1/providers/{w.provider_id}/suspend",
+        headers=w.officer.headers,
+        json={"reason": "整改期间暂停"},
+    )
+    assert suspended.status_code == 200, suspended.text
+    refused = await client.post(
+        f"/api/v1/bookings/{booking['id']}/accept",
+        headers=w.admin.headers,
+        json={"caregiver_id": w.caregiver_id},
+    )
+    assert refused.status_code == 409, refused.text
+    after = await client.get(f"/api/v1/bookings/{booking['id']}", headers=w.admin.headers)
+    assert (after.json()["status"], after.json()["caregiver_id"]) == ("offered", None)
+
+
+async def test_a_caregiver_without_the_skill_or_the_hours_cannot_be_sent(client, make_person):
+    w = await build_world(client, make_person)
+    booking = (await book(client, w.family, w.elder_id, at(60))).json()
+    bather = await add_caregiver(client, w.admin, w.provider_id, next_phone(), ["bathing"])
+    await set_hours(client, w.admin, w.provider_id, bather)
+    no_hours = await add_caregiver(client, w.admin, w.provider_id, next_phone(), ["haircut"])
+    for caregiver_id in (bather, no_hours):
+        refused = await client.post(
+            f"/api/v1/bookings/{booking['id']}/accept",
+            headers=w.admin.headers,
+            json={"caregiver_id": caregiver_id},
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["extra"][0]["key"] == "caregiver_id"
+    after = await client.get(f"/api/v1/bookings/{booking['id']}", headers=w.admin.headers)
+    assert (after.json()["status"], after.json()["caregiver_id"]) == ("offered", None)
+
+
 async def test_staff_book_on_the_elders_behalf_and_the_channel_says_so(client, make_person):
     w = await build_world(client, make_person)
     response = await book(client, w.staff, w.elder_id, at(60), channel="phone")
