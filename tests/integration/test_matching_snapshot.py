@@ -184,3 +184,26 @@ async def test_every_write_to_what_matching_keeps_moves_the_revision(kangle, sta
 async def test_writes_matching_does_not_keep_leave_the_revision(kangle):
     assert not await _revision_moves("UPDATE provider SET rating_avg = 4.0, rating_count = 1")
     assert not await _revision_moves("UPDATE provider SET address = '船山区南津路 20 号'")
+
+
+async def test_one_use_case_reads_the_revision_once(kangle):
+    provider_id, caregiver_id = kangle
+    with service.pinned_snapshot():
+        kept = await snapshot.current()
+        await sql("UPDATE provider SET status = 'suspended' WHERE id = {}", provider_id)
+        assert await snapshot.current() is kept
+        with service.pinned_snapshot():  # nested: the outer one's
+            assert await snapshot.current() is kept
+    assert await snapshot.current() is not kept
+    assert await working() == {}
+
+
+@pytest.mark.parametrize(
+    "write", ["offering stopped", "offering priced over the cap", "provider suspended"]
+)
+async def test_a_provider_that_no_longer_offers_the_item_is_told_so(kangle, write):
+    provider_id, caregiver_id = kangle
+    assert await service.offers_now(provider_id, "home-haircut")
+    assert not await service.offers_now(provider_id, "bathing")
+    await sql(WRITES[write].format(provider=provider_id, caregiver=caregiver_id))
+    assert not await service.offers_now(provider_id, "home-haircut")
