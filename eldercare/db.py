@@ -243,6 +243,9 @@ def as_date(value: Any) -> date:
 # so a value seen once always means the same data.
 
 REVISION_TABLE = "data_revision"
+# Providers' ratings change with every review: a revision of their own, so that a review
+# drops the ratings matching keeps and not the rest of its snapshot.
+RATINGS_REVISION_TABLE = "rating_revision"
 
 
 async def data_revision() -> int | None:
@@ -251,47 +254,69 @@ async def data_revision() -> int | None:
     return int(rows[0]["rev"]) if rows else None
 
 
-async def add_revision_triggers(table: str, update_columns: list[str] | None = None) -> None:
-    """Triggers that change the revision on every insert, update and delete of ``table``
-    (for updates, only of ``update_columns`` when given). Creates the revision row if needed."""
+async def revisions() -> tuple[int | None, int | None]:
+    """The data revision and the ratings revision, in one read (None where there is none)."""
+    rows = await fetch(
+        f"SELECT d.rev AS rev, r.rev AS ratings FROM {REVISION_TABLE} d "
+        f"LEFT JOIN {RATINGS_REVISION_TABLE} r ON r.id = 1 WHERE d.id = 1"
+    )
+    if not rows:
+        return None, None
+    ratings = rows[0]["ratings"]
+    return int(rows[0]["rev"]), None if ratings is None else int(ratings)
+
+
+def _trigger_name(table: str, revision_table: str) -> str:
+    suffix = "revision" if revision_table == REVISION_TABLE else revision_table
+    return f"{table}_{suffix}"
+
+
+async def add_revision_triggers(
+    table: str, update_columns: list[str] | None = None, revision_table: str = REVISION_TABLE
+) -> None:
+    """Triggers that change the revision (``revision_table``'s one row) on every insert,
+    update and delete of ``table`` (for updates, only of ``update_columns`` when given).
+    Creates the revision row if needed."""
     db = engine()
     of = f" OF {', '.join(update_columns)}" if update_columns else ""
+    name = _trigger_name(table, revision_table)
     if is_sqlite():
         await db.run_ddl(
-            f"CREATE TABLE IF NOT EXISTS {REVISION_TABLE} "
+            f"CREATE TABLE IF NOT EXISTS {revision_table} "
             "(id INTEGER PRIMARY KEY CHECK (id = 1), rev INTEGER NOT NULL)"
         )
-        await db.run_ddl(f"INSERT OR IGNORE INTO {REVISION_TABLE} (id, rev) VALUES (1, 0)")
-        bump = f"UPDATE {REVISION_TABLE} SET rev = random() WHERE id = 1;"
+        await db.run_ddl(f"INSERT OR IGNORE INTO {revision_table} (id, rev) VALUES (1, 0)")
+        bump = f"UPDATE {revision_table} SET rev = random() WHERE id = 1;"
         for event in ("INSERT", f"UPDATE{of}", "DELETE"):
-            name = f"{table}_revision_{event.split()[0].lower()}"
-            await db.run_ddl(f"CREATE TRIGGER {name} AFTER {event} ON {table} BEGIN {bump} END")
+            trigger = f"{name}_{event.split()[0].lower()}"
+            await db.run_ddl(f"CREATE TRIGGER {trigger} AFTER {event} ON {table} BEGIN {bump} END")
         return
     await db.run_ddl(
-        f"CREATE TABLE IF NOT EXISTS {REVISION_TABLE} "
+        f"CREATE TABLE IF NOT EXISTS {revision_table} "
         "(id INTEGER PRIMARY KEY CHECK (id = 1), rev BIGINT NOT NULL)"
     )
     await db.run_ddl(
-        f"INSERT INTO {REVISION_TABLE} (id, rev) VALUES (1, 0) ON CONFLICT (id) DO NOTHING"
+        f"INSERT INTO {revision_table} (id, rev) VALUES (1, 0) ON CONFLICT (id) DO NOTHING"
     )
-    await db.run_ddl(f"CREATE SEQUENCE IF NOT EXISTS {REVISION_TABLE}_seq")
+    await db.run_ddl(f"CREATE SEQUENCE IF NOT EXISTS {revision_table}_seq")
     await db.run_ddl(
-        f"CREATE OR REPLACE FUNCTION {REVISION_TABLE}_bump() RETURNS trigger AS $$ "
-        f"BEGIN UPDATE {REVISION_TABLE} SET rev = nextval('{REVISION_TABLE}_seq') WHERE id = 1; "
+        f"CREATE OR REPLACE FUNCTION {revision_table}_bump() RETURNS trigger AS $$ "
+        f"BEGIN UPDATE {revision_table} SET rev = nextval('{revision_table}_seq') WHERE id = 1; "
         "RETURN NULL; END $$ LANGUAGE plpgsql"
     )
     await db.run_ddl(
-        f"CREATE TRIGGER {table}_revision AFTER INSERT OR UPDATE{of} OR DELETE OR TRUNCATE "
-        f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {REVISION_TABLE}_bump()"
+        f"CREATE TRIGGER {name} AFTER INSERT OR UPDATE{of} OR DELETE OR TRUNCATE "
+        f"ON {table} FOR EACH STATEMENT EXECUTE FUNCTION {revision_table}_bump()"
     )
 
 
-async def drop_revision_triggers(table: str) -> None:
+async def drop_revision_triggers(table: str, revision_table: str = REVISION_TABLE) -> None:
+    name = _trigger_name(table, revision_table)
     if is_sqlite():
         for event in ("insert", "update", "delete"):
-            await engine().run_ddl(f"DROP TRIGGER IF EXISTS {table}_revision_{event}")
+            await engine().run_ddl(f"DROP TRIGGER IF EXISTS {name}_{event}")
     else:
-        await engine().run_ddl(f"DROP TRIGGER IF EXISTS {table}_revision ON {table}")
+        await engine().run_ddl(f"DROP TRIGGER IF EXISTS {name} ON {table}")
 
 
 async def open_pool() -> None:

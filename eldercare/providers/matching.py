@@ -14,7 +14,6 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
-from eldercare.db import fetch, id_list
 from eldercare.geo.domain import MAX_RADIUS_KM, bounding_box, distance_km
 from eldercare.providers import domain, snapshot
 
@@ -88,7 +87,7 @@ async def covering(
     """``match_pool`` without the teams (each ``caregivers`` empty): who could be asked at
     all. Matching ranks these first and reads teams only as far as it needs.
 
-    From the process's snapshot of provider data (snapshot.py); only ratings are read here."""
+    From the process's snapshot of provider data and ratings (snapshot.py)."""
     kept = await snapshot.current()
     index = await snapshot.offers(kept, item_code)
     served_by, serving = await snapshot.districts(kept)
@@ -120,21 +119,15 @@ async def covering(
     if not covered:
         return []
     covered.sort(key=lambda pair: (pair[0], pair[1].id))
-    ratings = {
-        row["id"]: row
-        for row in await fetch(
-            "SELECT id, rating_avg, rating_count FROM provider "
-            f"WHERE id IN ({id_list(o.id for _, o in covered)})"
-        )
-    }
+    ratings = await snapshot.ratings(kept, [offer.id for _, offer in covered])
     return [
         PoolProvider(
             id=offer.id,
             name=offer.name,
             distance_km=round(distance, 3),
             price_fen=offer.price_fen,
-            rating=round(ratings[offer.id]["rating_avg"] or 0.0, 2),
-            rating_count=ratings[offer.id]["rating_count"] or 0,
+            rating=round(ratings[offer.id][0], 2),
+            rating_count=ratings[offer.id][1],
             caregivers=[],
         )
         for distance, offer in covered

@@ -14,12 +14,16 @@ write by any process is seen by the next match in every process. What is kept:
   days off (loaded for the providers a match reaches, the first time it reaches them);
 - per item and region, the price cap.
 
-Not kept: ratings and the week's bookings (they change with every visit; read per match),
-and whether a caregiver is busy (booking's matching asks the bookings table).
+- per provider, its rating, under a revision of its own (``db.revisions``): a review
+  changes only that one, and drops only the ratings.
+
+Not kept: the week's bookings (they change with every visit; read per match), and whether a
+caregiver is busy (booking's matching asks the bookings table).
 
 Every value in a snapshot was read after its revision was seen in the database, and a
 snapshot is used only while the database still shows that revision: so it holds the current
 data. Values loaded into a snapshot that was replaced meanwhile are simply dropped with it.
+The same holds for the ratings and their revision.
 """
 
 from __future__ import annotations
@@ -28,12 +32,12 @@ import asyncio
 import contextlib
 from collections.abc import Callable, Iterable, Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
 from eldercare.catalog import service as catalog
-from eldercare.db import PerLoop, as_date, data_revision, engine, fetch, id_list, is_sqlite
+from eldercare.db import PerLoop, as_date, engine, fetch, id_list, is_sqlite, revisions
 from eldercare.providers import domain
 
 CELL_DEGREES = 0.05  # about 5.5 km of latitude: a 20 km reach spans some 80 cells
@@ -87,8 +91,17 @@ class ItemIndex:
 
 
 @dataclass
+class Ratings:
+    """Providers' (rating_avg, rating_count), as of the ratings revision ``revision``."""
+
+    revision: int | None
+    of: dict[int, tuple[float, int]] = field(default_factory=dict)
+
+
+@dataclass
 class Snapshot:
     revision: int | None
+    ratings: Ratings = field(default_factory=lambda: Ratings(None))
     items: dict[str, ItemIndex] = field(default_factory=dict)
     # Provider → the districts it serves, and district code → the providers serving it.
     districts: tuple[dict[int, list[str]], dict[str, set[int]]] | None = None
@@ -113,9 +126,13 @@ async def current() -> Snapshot:
     pin = _PIN.get()
     if pin:
         return pin[0]
-    revision = await data_revision()
+    revision, ratings = await revisions()
     if _current is None or revision is None or _current.revision != revision:
         _current = Snapshot(revision)
+    if ratings is None or _current.ratings.revision != ratings:
+        # A new snapshot sharing all the rest: a use case already under way keeps the
+        # ratings of the revision it saw (on SQLite its transaction still reads them).
+        _current = replace(_current, ratings=Ratings(ratings))
     if pin is not None:
         pin.append(_current)
     return _current
@@ -215,6 +232,18 @@ async def price_cap(snapshot: Snapshot, item_code: str, region_code: str) -> int
     if key not in snapshot.caps:
         snapshot.caps[key] = await catalog.price_cap(item_code, region_code)
     return snapshot.caps[key]
+
+
+async def ratings(snapshot: Snapshot, provider_ids: Iterable[int]) -> dict[int, tuple[float, int]]:
+    """(rating_avg, rating_count) of each provider that exists (one query for those missing)."""
+    kept = snapshot.ratings
+    missing = [p for p in provider_ids if p not in kept.of]
+    if missing:
+        for row in await fetch(
+            f"SELECT id, rating_avg, rating_count FROM provider WHERE id IN ({id_list(missing)})"
+        ):
+            kept.of[row["id"]] = (row["rating_avg"] or 0.0, row["rating_count"] or 0)
+    return {p: kept.of[p] for p in provider_ids if p in kept.of}
 
 
 async def teams(snapshot: Snapshot, provider_ids: Iterable[int]) -> dict[int, tuple[Member, ...]]:

@@ -78,15 +78,23 @@ async def test_the_snapshot_is_kept_while_nothing_it_holds_is_written(kangle):
     assert await working() == {provider_id: [caregiver_id]}
     kept = await snapshot.current()
     assert provider_id in kept.teams and "home-haircut" in kept.items
-    # Other tables, and the ratings (read fresh), leave it as it is.
-    await sql("UPDATE provider SET rating_avg = 4.5, rating_count = 2 WHERE id = {}", provider_id)
+    [found] = await service.covering(
+        item_code="home-haircut", lat=NEARBY[0], lon=NEARBY[1], region_code="510903001001"
+    )
+    assert (found.rating, found.rating_count) == (0.0, 0)
+    # Other tables leave it as it is; a rating drops only the ratings kept.
     await sql("UPDATE app_user SET name = name")
-    assert await working() == {provider_id: [caregiver_id]}
     assert await snapshot.current() is kept
+    await sql("UPDATE provider SET rating_avg = 4.5, rating_count = 2 WHERE id = {}", provider_id)
+    assert await working() == {provider_id: [caregiver_id]}
+    now = await snapshot.current()
+    assert (now.teams, now.items, now.caps) == (kept.teams, kept.items, kept.caps)
+    assert now.teams is kept.teams and now.ratings is not kept.ratings
     [found] = await service.covering(
         item_code="home-haircut", lat=NEARBY[0], lon=NEARBY[1], region_code="510903001001"
     )
     assert (found.rating, found.rating_count) == (4.5, 2)
+    assert kept.ratings.of[provider_id] == (0.0, 0)  # the old revision's, as it was
 
 
 # Each write takes the caregiver (or the whole provider) out of the visit's pool.
@@ -184,6 +192,36 @@ async def test_every_write_to_what_matching_keeps_moves_the_revision(kangle, sta
 async def test_writes_matching_does_not_keep_leave_the_revision(kangle):
     assert not await _revision_moves("UPDATE provider SET rating_avg = 4.0, rating_count = 1")
     assert not await _revision_moves("UPDATE provider SET address = '船山区南津路 20 号'")
+
+
+async def test_a_rating_moves_the_ratings_revision_alone(kangle):
+    before = await db.revisions()
+    await sql("UPDATE provider SET rating_avg = 4.0, rating_count = 1")
+    after = await db.revisions()
+    assert after[0] == before[0] and after[1] != before[1] and None not in after
+    await sql("UPDATE provider SET name = name")
+    assert (await db.revisions())[1] == after[1]
+
+
+async def test_a_review_is_seen_by_the_next_match_and_not_by_one_under_way(kangle):
+    provider_id, _ = kangle
+
+    async def rating() -> tuple[float, int]:
+        [found] = await service.covering(
+            item_code="home-haircut", lat=NEARBY[0], lon=NEARBY[1], region_code="510903001001"
+        )
+        return found.rating, found.rating_count
+
+    assert await rating() == (0.0, 0)
+    with service.pinned_snapshot():
+        assert await rating() == (0.0, 0)
+        async with db.write_transaction():
+            await service.add_rating(provider_id, 4)
+        assert await rating() == (0.0, 0)  # the revision this use case saw
+    assert await rating() == (4.0, 1)
+    async with db.write_transaction():
+        await service.add_rating(provider_id, 5)
+    assert await rating() == (4.5, 2)
 
 
 async def test_one_use_case_reads_the_revision_once(kangle):
