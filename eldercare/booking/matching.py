@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -211,7 +211,8 @@ async def _ranked(
         for candidate in batch:
             free = tuple(c.id for c in working.get(candidate.provider_id, []) if c.id not in busy)
             if free:
-                found.append(replace(candidate, caregiver_ids=free))
+                candidate.caregiver_ids = free  # made above, for this match alone
+                found.append(candidate)
                 if best_only:
                     return found
     return found

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
 from geographiclib.geodesic import Geodesic
 from geopy.distance import ELLIPSOIDS
 
@@ -161,3 +162,68 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
         )
     )
     return _B_KM * big_a * (sigma - delta_sigma)
+
+
+def distances_km(lats: np.ndarray, lons: np.ndarray, lat: float, lon: float) -> np.ndarray:
+    """``distance_km`` from each of many points to one, on arrays: the same iteration, run
+    for all at once, each point keeping the values of the step where it converged (a match
+    measures a hundred and fifty providers: 0.1 ms here, 1 ms one by one)."""
+    lam_0 = np.radians(lon - lons)
+    u1 = np.arctan((1 - _F) * np.tan(np.radians(lats)))
+    u2 = math.atan((1 - _F) * math.tan(math.radians(lat)))
+    sin_u1, cos_u1, sin_u2, cos_u2 = np.sin(u1), np.cos(u1), math.sin(u2), math.cos(u2)
+    lam = lam_0
+    active = np.ones(lam.shape, dtype=bool)
+    kept: dict[str, np.ndarray] = {}
+    with np.errstate(divide="ignore", invalid="ignore"):
+        for _ in range(100):
+            sin_lam, cos_lam = np.sin(lam), np.cos(lam)
+            sin_sigma = np.hypot(cos_u2 * sin_lam, cos_u1 * sin_u2 - sin_u1 * cos_u2 * cos_lam)
+            cos_sigma = sin_u1 * sin_u2 + cos_u1 * cos_u2 * cos_lam
+            sigma = np.arctan2(sin_sigma, cos_sigma)
+            sin_alpha = np.where(sin_sigma == 0.0, 0.0, cos_u1 * cos_u2 * sin_lam / sin_sigma)
+            cos2_alpha = 1 - sin_alpha * sin_alpha
+            cos_2sm = np.where(cos2_alpha != 0.0, cos_sigma - 2 * sin_u1 * sin_u2 / cos2_alpha, 0.0)
+            c = _F / 16 * cos2_alpha * (4 + _F * (4 - 3 * cos2_alpha))
+            step = lam_0 + (1 - c) * _F * sin_alpha * (
+                sigma + c * sin_sigma * (cos_2sm + c * cos_sigma * (-1 + 2 * cos_2sm * cos_2sm))
+            )
+            now = {"sin_sigma": sin_sigma, "cos_sigma": cos_sigma, "sigma": sigma}
+            now |= {"cos2_alpha": cos2_alpha, "cos_2sm": cos_2sm}
+            for name, value in now.items():
+                kept[name] = np.where(active, value, kept[name]) if name in kept else value
+            converged = active & ((np.abs(step - lam) < 1e-12) | (sin_sigma == 0.0))
+            lam = np.where(active, step, lam)
+            active &= ~converged
+            if not active.any():
+                break
+    sin_sigma, cos_sigma, sigma = kept["sin_sigma"], kept["cos_sigma"], kept["sigma"]
+    cos2_alpha, cos_2sm = kept["cos2_alpha"], kept["cos_2sm"]
+    usq = cos2_alpha * (_A_KM * _A_KM - _B_KM * _B_KM) / (_B_KM * _B_KM)
+    big_a = 1 + usq / 16384 * (4096 + usq * (-768 + usq * (320 - 175 * usq)))
+    big_b = usq / 1024 * (256 + usq * (-128 + usq * (74 - 47 * usq)))
+    delta_sigma = (
+        big_b
+        * sin_sigma
+        * (
+            cos_2sm
+            + big_b
+            / 4
+            * (
+                cos_sigma * (-1 + 2 * cos_2sm * cos_2sm)
+                - big_b / 6 * cos_2sm * (-3 + 4 * sin_sigma**2) * (-3 + 4 * cos_2sm * cos_2sm)
+            )
+        )
+    )
+    found = np.where(sin_sigma == 0.0, 0.0, _B_KM * big_a * (sigma - delta_sigma))
+    for i in np.flatnonzero(active):  # nearly antipodal: Karney's, as distance_km does
+        found[i] = distance_km(float(lats[i]), float(lons[i]), lat, lon)
+    return found
+
+
+def sphere_km(lats: np.ndarray, lons: np.ndarray, lat: float, lon: float) -> np.ndarray:
+    """Great-circle distances on the mean sphere (haversine): within 0.6 % of the geodesic."""
+    p1, p2 = np.radians(lats), math.radians(lat)
+    dp, dl = p2 - p1, np.radians(lon - lons)
+    h = np.sin(dp / 2) ** 2 + np.cos(p1) * math.cos(p2) * np.sin(dl / 2) ** 2
+    return 2 * 6371.0088 * np.arcsin(np.minimum(1.0, np.sqrt(h)))

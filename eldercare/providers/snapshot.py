@@ -8,8 +8,8 @@ caregivers, their hours, days off and certificates, or the menu that sets price 
 use reads the revision first (one row) and starts a new, empty snapshot when it moved, so a
 write by any process is seen by the next match in every process. What is kept:
 
-- per service item, the approved providers actively offering it, on a grid of
-  ``CELL_DEGREES`` squares, and the districts each serves;
+- per service item, the approved providers actively offering it, their places and reaches
+  also as arrays (matching measures them all at once), and the districts each serves;
 - per provider, its active caregivers with their skills, certificates, weekly hours and
   days off (loaded for the providers a match reaches, the first time it reaches them);
 - per item and region, the price cap.
@@ -36,11 +36,11 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+import numpy as np
+
 from eldercare.catalog import service as catalog
 from eldercare.db import PerLoop, as_date, engine, fetch, id_list, is_sqlite, revisions
 from eldercare.providers import domain
-
-CELL_DEGREES = 0.05  # about 5.5 km of latitude: a 20 km reach spans some 80 cells
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +54,6 @@ class Offer:
     service_radius_km: float
     region_code: str
     price_fen: int
-    reach_sq_km: float  # (radius × 1.05 + 0.1 km)²: the margin of the plane test in _near
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +82,28 @@ class Member:
 
 @dataclass
 class ItemIndex:
-    """The offers of one item: by grid cell, and the widest reach among them."""
+    """The offers of one item, and their places and reaches as arrays in the same order
+    (matching measures them all at once), and the widest reach among them."""
 
-    cells: dict[tuple[int, int], list[Offer]]
+    offers: list[Offer]
     by_id: dict[int, Offer]
+    position: dict[int, int]  # provider id → its place in ``offers`` and the arrays
+    lats: np.ndarray
+    lons: np.ndarray
+    radii_km: np.ndarray
     widest_km: float
+
+    @classmethod
+    def of(cls, offers: list[Offer]) -> ItemIndex:
+        return cls(
+            offers=offers,
+            by_id={offer.id: offer for offer in offers},
+            position={offer.id: i for i, offer in enumerate(offers)},
+            lats=np.array([offer.lat for offer in offers], dtype=float),
+            lons=np.array([offer.lon for offer in offers], dtype=float),
+            radii_km=np.array([offer.service_radius_km for offer in offers], dtype=float),
+            widest_km=max((offer.service_radius_km for offer in offers), default=0.0),
+        )
 
 
 @dataclass
@@ -112,10 +128,6 @@ class Snapshot:
 
 _current: Snapshot | None = None
 _NO_DAYS: frozenset[date] = frozenset()  # one for all: each empty frozenset takes 216 bytes
-
-
-def cell(lat: float, lon: float) -> tuple[int, int]:
-    return int(lat // CELL_DEGREES), int(lon // CELL_DEGREES)
 
 
 async def current() -> Snapshot:
@@ -188,10 +200,8 @@ async def _load_offers(snapshot: Snapshot, item_code: str) -> ItemIndex:
         domain.APPROVED,
         item_code,
     )
-    cells: dict[tuple[int, int], list[Offer]] = {}
-    by_id: dict[int, Offer] = {}
-    for row in rows:
-        offer = Offer(
+    offers = [
+        Offer(
             id=row["id"],
             name=row["name"],
             lat=float(row["lat"]),
@@ -199,12 +209,10 @@ async def _load_offers(snapshot: Snapshot, item_code: str) -> ItemIndex:
             service_radius_km=float(row["service_radius_km"]),
             region_code=row["region_code"],
             price_fen=row["price_fen"],
-            reach_sq_km=(float(row["service_radius_km"]) * 1.05 + 0.1) ** 2,
         )
-        by_id[offer.id] = offer
-        cells.setdefault(cell(offer.lat, offer.lon), []).append(offer)
-    widest = max((o.service_radius_km for o in by_id.values()), default=0.0)
-    index = snapshot.items[item_code] = ItemIndex(cells, by_id, widest)
+        for row in rows
+    ]
+    index = snapshot.items[item_code] = ItemIndex.of(offers)
     return index
 
 
