@@ -21,7 +21,7 @@ from eldercare.booking.domain import Candidate
 from eldercare.booking.policy import current_policy
 from eldercare.booking.tables import Booking, BookingOffer
 from eldercare.catalog import service as catalog
-from eldercare.db import fetch, insert, is_sqlite, select_first, write_transaction
+from eldercare.db import fetch, insert, is_sqlite, select_first, update, write_transaction
 from eldercare.errors import N_, Conflict, Invalid, NotFound
 from eldercare.notifications.rendering import moment
 from eldercare.notifications.service import Outgoing, notify, notify_many
@@ -294,21 +294,17 @@ async def _offer(
     policy = current_policy()
     expires = now + policy.offer_window
     price = await _priced(booking_id, candidate.price_fen, known)
-    await (
-        Booking.update(
-            {
-                Booking.status: domain.OFFERED,
-                Booking.provider: candidate.provider_id,
-                Booking.caregiver: None,
-                Booking.offer_expires_at: expires,
-                Booking.price_fen: price.price_fen,
-                Booking.subsidy_fen: price.subsidy_fen,
-                Booking.copay_fen: price.copay_fen,
-                Booking.updated_at: now,
-            }
-        )
-        .where(Booking.id == booking_id)
-        .run()
+    await update(
+        Booking,
+        booking_id,
+        status=domain.OFFERED,
+        provider=candidate.provider_id,
+        caregiver=None,
+        offer_expires_at=expires,
+        price_fen=price.price_fen,
+        subsidy_fen=price.subsidy_fen,
+        copay_fen=price.copay_fen,
+        updated_at=now,
     )
     offer_id = await insert(
         BookingOffer,

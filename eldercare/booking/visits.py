@@ -20,7 +20,7 @@ from eldercare.booking.policy import current_policy
 from eldercare.booking.service import BookingView, load_for, offer_next, tell_elder_side, view
 from eldercare.booking.tables import Booking, BookingOffer, Complaint
 from eldercare.catalog import service as catalog
-from eldercare.db import select_first, write_transaction
+from eldercare.db import fetch, select_first, update, write_transaction
 from eldercare.errors import N_, Conflict, Invalid
 from eldercare.geo.domain import distance_km
 from eldercare.notifications.service import notify
@@ -59,22 +59,18 @@ async def accept(
             )
             if busy:
                 raise Conflict(N_("This caregiver already has a visit at that time."))
-            await (
-                Booking.update(
-                    {
-                        Booking.status: domain.ACCEPTED,
-                        Booking.caregiver: caregiver_id,
-                        Booking.offer_expires_at: None,
-                        Booking.updated_at: now,
-                    }
-                )
-                .where(Booking.id == booking_id)
-                .run()
+            await update(
+                Booking,
+                booking_id,
+                status=domain.ACCEPTED,
+                caregiver=caregiver_id,
+                offer_expires_at=None,
+                updated_at=now,
             )
-            await (
-                BookingOffer.update({BookingOffer.outcome: "accepted"})
-                .where((BookingOffer.booking == booking_id) & (BookingOffer.outcome == "open"))
-                .run()
+            await fetch(
+                "UPDATE booking_offer SET outcome = 'accepted' "
+                "WHERE booking = {} AND outcome = 'open'",
+                booking_id,
             )
             await audit.record(
                 actor,

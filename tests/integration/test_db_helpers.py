@@ -71,3 +71,26 @@ async def test_insert_refuses_what_piccolo_refuses(app) -> None:
         await db.insert(Booking, service_code="x", start_at=AT, end_at=AT, busy_until=AT)
     assert await AuditEvent.count().where(AuditEvent.at == AT).run() == 0
     assert await Booking.count().where(Booking.start_at == AT).run() == 0
+
+
+async def test_update_writes_what_piccolo_would(client, make_person) -> None:
+    w = await build_world(client, make_person)
+    ours, theirs = await accepted(client, w, 45), await accepted(client, w, 180)
+    changes = {"status": "offered", "caregiver": None, "offer_expires_at": AT, "price_fen": 1}
+    await db.update(Booking, ours, **changes)
+    await (
+        Booking.update({getattr(Booking, k): v for k, v in changes.items()})
+        .where(Booking.id == theirs)
+        .run()
+    )
+    rows = {
+        row["id"]: row
+        for row in await Booking.select().where(Booking.id.is_in([ours, theirs])).run()
+    }
+    for row in rows.values():
+        assert {k: row[k] for k in changes} == changes
+    same = ("elder", "service_code", "provider", "status", "caregiver", "offer_expires_at")
+    assert [rows[ours][k] for k in same] == [rows[theirs][k] for k in same]
+    with pytest.raises(ValueError, match="Unrecognized columns"):
+        await db.update(Booking, ours, colour="red")
+    assert (await db.select_first(Booking, "WHERE id = {}", ours))["price_fen"] == 1
