@@ -50,6 +50,7 @@ class Sizes:
     series: int
     providers: int
     caregivers: int
+    visits: int
 
     @classmethod
     def scaled(cls, scale: float) -> Sizes:
@@ -61,6 +62,9 @@ class Sizes:
             series=int(os.environ.get("BENCH_SERIES", 20_000 * scale)),
             providers=int(os.environ.get("BENCH_PROVIDERS", 10_000)),
             caregivers=int(os.environ.get("BENCH_CAREGIVERS", 50_000)),
+            # A year of finished visits (twenty a caregiver at scale 1): the history matching
+            # must not read through.
+            visits=int(os.environ.get("BENCH_VISITS", 1_000_000 * scale)),
         )
 
 

@@ -9,8 +9,9 @@ notifications), which is why this lives in bench/ and not in the product.
 
 The state is "as if the daily sweeps ran yesterday": annual reviews already open for
 anniversaries in the next 29 days, no payment yet for this month, the shown amounts last
-set for the month before, and every series materialised up to a mark (``series_mark``)
-from which one hour of visits is left to the next hourly run. Re-running adds more rows.
+set for the month before, every series materialised up to a mark (``series_mark``)
+from which one hour of visits is left to the next hourly run, and a year of finished
+visits behind (``--visits``). Re-running adds more rows.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ class Counts:
     caregivers: int
     entitlements: int
     series: int
+    visits: int = 0
 
 
 @dataclass(frozen=True)
@@ -386,6 +388,55 @@ class Seeder:
 
         await self._chunks("series", count, insert)
 
+    # ------------------------------------------------------------------ a year of visits
+
+    async def visits(self, count: int, first_elder: int, elders: int, staff_id: int) -> None:
+        """``count`` finished visits over the past year: each by a bench caregiver for their
+        own provider, at an hour from 07:00 on a day spread over the year, never two at once
+        for one caregiver. The bookings table of a city holds its history too, and matching's
+        questions about the visits still ahead must not read through it. No check-in is
+        recorded, so the annual reviews' work stays what it was without them."""
+        db = self.db
+        caregivers = int(await db.value("SELECT COUNT(*) FROM caregiver WHERE phone LIKE '196%'"))
+        if not caregivers:
+            raise RuntimeError("visits need bench caregivers: pass --caregivers")
+        if count > caregivers * 365 * 13:
+            raise ValueError("--visits: at most 4,745 a year for each caregiver")
+        first_caregiver = int(
+            await db.value("SELECT MIN(id) FROM caregiver WHERE phone LIKE '196%'")
+        )
+        offset = int(
+            await db.value(
+                "SELECT COUNT(*) FROM booking WHERE status = 'completed' "
+                f"AND booked_by = {staff_id} AND series_id IS NULL"
+            )
+        )
+        year_ago = datetime.combine(self.today - timedelta(days=365), time(), ZONE)
+        # Caregiver c's k-th visit: day 18·k of the year (18 and 365 share no factor, so no
+        # day twice in a year), hour 7 + k / 365.
+        k = f"(n / {caregivers})"
+        minute = f"(({k} * 18) % 365) * 1440 + 420 + (({k} / 365) % 13) * 60"
+
+        def insert(lo: int, hi: int) -> str:
+            gen_cte, gen_from = db.numbers(lo + offset, hi + offset)
+            start = db.ts_plus(year_ago, minute)
+            end, busy = (
+                db.ts_plus(year_ago, f"{minute} + 60"),
+                db.ts_plus(year_ago, f"{minute} + 90"),
+            )
+            return (
+                db.with_(gen_cte) + "INSERT INTO booking (elder, service_code, provider, "
+                "caregiver, start_at, end_at, busy_until, status, chosen_provider, channel, "
+                "booked_by, notes, price_fen, subsidy_fen, copay_fen, cancel_reason, "
+                "late_cancellation, geofence_flag, visit_notes, rating_comment, created_at, "
+                f"updated_at) SELECT {first_elder} + n % {elders}, '{SERIES_ITEM}', c.provider, "
+                f"c.id, {start}, {end}, {busy}, 'completed', FALSE, 'phone', {staff_id}, '', "
+                f"2800, 0, 2800, '', FALSE, FALSE, '', '', {start}, {end} FROM {gen_from} "
+                f"JOIN caregiver c ON c.id = {first_caregiver} + n % {caregivers}"
+            )
+
+        await self._chunks("past visits", count, insert)
+
 
 async def _bench_hash() -> str:
     from eldercare.accounts.passwords import hash_password
@@ -431,14 +482,16 @@ async def seed(url: str, counts: Counts, progress: Progress, now: datetime | Non
             if not counts.elders:
                 raise ValueError("series need elders: pass --elders")
             await seeder.series(counts.series, first, last - first + 1, staff_id)
-        if db.is_sqlite:
-            await db.execute("ANALYZE")
-        else:
-            await db.execute("ANALYZE")
+        if counts.visits:
+            if not counts.elders:
+                raise ValueError("visits need elders: pass --elders")
+            await seeder.visits(counts.visits, first, last - first + 1, staff_id)
+        await db.execute("ANALYZE")
     return {
         "elders": counts.elders,
         "entitlements": counts.entitlements,
         "providers": counts.providers,
         "caregivers": counts.caregivers,
         "series": counts.series,
+        "visits": counts.visits,
     }

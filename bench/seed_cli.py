@@ -45,6 +45,7 @@ def main(
         caregivers=args.caregivers,
         entitlements=args.entitlements,
         series=args.series,
+        visits=args.visits,
     )
     if min(counts.__dict__.values()) < 0:
         print("error: counts cannot be negative", file=sys.stderr)

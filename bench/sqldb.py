@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import asyncpg
@@ -143,6 +143,16 @@ class BulkDb:
         if self.is_sqlite:
             return f"'{moment.isoformat(sep=' ')}'"
         return f"TIMESTAMPTZ '{moment.isoformat()}'"
+
+    def ts_plus(self, moment: datetime, minute_expr: str) -> str:
+        """``moment`` (aware) plus ``minute_expr`` minutes, stored the way ``ts`` stores it."""
+        if self.is_sqlite:
+            base = moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+            return (
+                f"(strftime('%Y-%m-%d %H:%M:%S', '{base}', '+' || ({minute_expr}) || ' minutes')"
+                " || '+00:00')"
+            )
+        return f"(TIMESTAMPTZ '{moment.isoformat()}' + make_interval(mins => ({minute_expr})::int))"
 
     def naive_ts(self, expr_date: str, minute_expr: str) -> str:
         """A local wall-clock TIMESTAMP: the date ``expr_date`` at ``minute_expr`` minutes."""

@@ -285,9 +285,10 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser("bench", help="benchmarks at city scale (source checkout)")
     bench_commands = bench.add_subparsers(dest="bench_command", required=True)
     seed = bench_commands.add_parser(
-        "seed", help="add elders, providers, caregivers, allowances and series, set-based"
+        "seed",
+        help="add elders, providers, caregivers, allowances, series and past visits, set-based",
     )
-    for name in ("elders", "providers", "caregivers", "entitlements", "series"):
+    for name in ("elders", "providers", "caregivers", "entitlements", "series", "visits"):
         seed.add_argument(f"--{name}", type=int, default=0, metavar="N")
     seed.set_defaults(handler=cmd_bench_seed)
     return parser
