@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from eldercare.booking import domain
 from eldercare.booking.domain import Candidate, Policy
-from eldercare.db import PerLoop, engine, fetch, id_list, is_sqlite
+from eldercare.db import PerLoop, engine, fetch, ids_in, is_sqlite
 from eldercare.providers import domain as providers_domain
 from eldercare.providers import service as providers
 
@@ -58,10 +58,10 @@ async def busy_caregivers(
     """Caregivers already held (accepted or in service) for a span overlapping this one."""
     if not caregiver_ids:
         return set()
-    args: list[Any] = [busy_until, start]
+    among, ids = ids_in("caregiver", caregiver_ids)
+    args: list[Any] = [*ids, busy_until, start]
     sql = (
-        f"SELECT caregiver FROM {_holding('booking_caregiver_holding')} "
-        f"WHERE caregiver IN ({id_list(caregiver_ids)}) "
+        f"SELECT caregiver FROM {_holding('booking_caregiver_holding')} WHERE {among} "
         f"AND status IN ({_HOLDING_SQL}) AND start_at < {{}} AND busy_until > {{}}"
     )
     if exclude_booking is not None:
@@ -73,11 +73,12 @@ async def busy_caregivers(
 async def _loads(provider_ids: list[int], now: datetime) -> dict[int, int]:
     if not provider_ids:
         return {}
+    among, ids = ids_in("provider", provider_ids)
     rows = await fetch(
         f"SELECT provider, COUNT(*) AS n FROM {_holding('booking_provider_holding')} "
-        f"WHERE provider IN ({id_list(provider_ids)}) "
-        f"AND status IN ({_HOLDING_SQL}) AND start_at >= {{}} "
+        f"WHERE {among} AND status IN ({_HOLDING_SQL}) AND start_at >= {{}} "
         "AND start_at < {} GROUP BY provider",
+        *ids,
         now,
         now + LOAD_WINDOW,
     )
@@ -259,10 +260,12 @@ async def free_times(
             continue
         day_start = datetime(day.year, day.month, day.day, hours[0], tzinfo=zone)
         day_end = datetime(day.year, day.month, day.day, hours[1], tzinfo=zone)
+        among, ids = ids_in("caregiver", [c.id for c in caregivers])
         rows = await fetch(
             f"SELECT caregiver, start_at, busy_until FROM {_holding('booking_caregiver_holding')} "
-            f"WHERE caregiver IN ({id_list(c.id for c in caregivers)}) "
-            f"AND status IN ({_HOLDING_SQL}) AND start_at < {{}} AND busy_until > {{}}",
+            f"WHERE {among} AND status IN ({_HOLDING_SQL}) AND start_at < {{}} "
+            "AND busy_until > {}",
+            *ids,
             day_end + duration + policy.travel_buffer,
             day_start,
         )

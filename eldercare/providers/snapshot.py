@@ -39,7 +39,7 @@ from typing import Any
 import numpy as np
 
 from eldercare.catalog import service as catalog
-from eldercare.db import PerLoop, as_date, engine, fetch, id_list, is_sqlite, revisions
+from eldercare.db import PerLoop, as_date, engine, fetch, ids_in, is_sqlite, revisions
 from eldercare.providers import domain
 
 
@@ -247,8 +247,9 @@ async def ratings(snapshot: Snapshot, provider_ids: Iterable[int]) -> dict[int, 
     kept = snapshot.ratings
     missing = [p for p in provider_ids if p not in kept.of]
     if missing:
+        among, ids = ids_in("id", missing)
         for row in await fetch(
-            f"SELECT id, rating_avg, rating_count FROM provider WHERE id IN ({id_list(missing)})"
+            f"SELECT id, rating_avg, rating_count FROM provider WHERE {among}", *ids
         ):
             kept.of[row["id"]] = (row["rating_avg"] or 0.0, row["rating_count"] or 0)
     return {p: kept.of[p] for p in provider_ids if p in kept.of}
@@ -271,18 +272,16 @@ async def _load_teams(
     """Four queries for any number of providers, joined by provider (not by thousands of
     caregiver ids). Equal skill sets and hours are kept once (``shared``): a city's 50,000
     caregivers take ~15 MB instead of ~170."""
-    providers = id_list(provider_ids)
-    of_team = (
-        f"JOIN caregiver c ON c.id = x.caregiver WHERE c.provider IN ({providers}) "
-        "AND c.active = TRUE"
-    )
+    among, ids = ids_in("provider", provider_ids)
+    of_team = f"JOIN caregiver c ON c.id = x.caregiver WHERE c.{among} AND c.active = TRUE"
     people = await fetch(
-        "SELECT id, provider, name, skills FROM caregiver "
-        f"WHERE provider IN ({providers}) AND active = TRUE ORDER BY id"
+        f"SELECT id, provider, name, skills FROM caregiver WHERE {among} AND active = TRUE "
+        "ORDER BY id",
+        *ids,
     )
     certificates: dict[int, list[Certificate]] = {}
     for row in await fetch(
-        "SELECT x.caregiver, x.skill, x.expires_on FROM caregiver_certificate x " + of_team
+        "SELECT x.caregiver, x.skill, x.expires_on FROM caregiver_certificate x " + of_team, *ids
     ):
         certificates.setdefault(row["caregiver"], []).append(
             Certificate(row["skill"], as_date(row["expires_on"]))
@@ -290,13 +289,14 @@ async def _load_teams(
     windows: dict[int, list[tuple[int, int, int]]] = {}
     for row in await fetch(
         "SELECT x.caregiver, x.weekday, x.start_minute, x.end_minute "
-        "FROM availability_window x " + of_team
+        "FROM availability_window x " + of_team,
+        *ids,
     ):
         windows.setdefault(row["caregiver"], []).append(
             (row["weekday"], row["start_minute"], row["end_minute"])
         )
     days_off: dict[int, set[date]] = {}
-    for row in await fetch("SELECT x.caregiver, x.day FROM caregiver_day_off x " + of_team):
+    for row in await fetch("SELECT x.caregiver, x.day FROM caregiver_day_off x " + of_team, *ids):
         days_off.setdefault(row["caregiver"], set()).add(as_date(row["day"]))
     found: dict[int, list[Member]] = {p: [] for p in provider_ids}
     for person in people:

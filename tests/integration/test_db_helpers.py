@@ -94,3 +94,13 @@ async def test_update_writes_what_piccolo_would(client, make_person) -> None:
     with pytest.raises(ValueError, match="Unrecognized columns"):
         await db.update(Booking, ours, colour="red")
     assert (await db.select_first(Booking, "WHERE id = {}", ours))["price_fen"] == 1
+
+
+async def test_ids_in_finds_the_rows_among_the_ids(client, make_person) -> None:
+    w = await build_world(client, make_person)
+    for ids in ([w.elder_id], [w.elder_id, -1, 10**6], list(range(-500, 0))):
+        among, args = db.ids_in("id", ids)
+        rows = await db.fetch(f"SELECT id FROM elder WHERE {among} ORDER BY id", *args)
+        assert [row["id"] for row in rows] == sorted(set(ids) & {w.elder_id})
+    # The statement's text does not depend on the ids on PostgreSQL (prepared once).
+    assert (db.ids_in("id", [1])[0] == db.ids_in("id", [2, 3])[0]) != db.is_sqlite()
