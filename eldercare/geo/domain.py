@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import re
+from typing import TypeVar
 
 import numpy as np
 from geographiclib.geodesic import Geodesic
@@ -107,6 +108,9 @@ def bounding_box(lat: float, lon: float, radius_km: float) -> tuple[float, float
     return lat - dlat, lat + dlat, lon - dlon, lon + dlon
 
 
+# A float, or a numpy array of them: Vincenty's steps below serve both.
+V = TypeVar("V", float, np.ndarray)
+
 # WGS-84, as geopy's ``geodesic`` uses it.
 _A_KM, _, _F = ELLIPSOIDS["WGS-84"]
 _B_KM = _A_KM * (1 - _F)
@@ -136,15 +140,27 @@ def distance_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
         sin_alpha = cos_u1 * cos_u2 * sin_lam / sin_sigma
         cos2_alpha = 1 - sin_alpha * sin_alpha
         cos_2sm = cos_sigma - 2 * sin_u1 * sin_u2 / cos2_alpha if cos2_alpha else 0.0
-        c = _F / 16 * cos2_alpha * (4 + _F * (4 - 3 * cos2_alpha))
         previous = lam
-        lam = lam_0 + (1 - c) * _F * sin_alpha * (
-            sigma + c * sin_sigma * (cos_2sm + c * cos_sigma * (-1 + 2 * cos_2sm * cos_2sm))
-        )
+        lam = _next_lambda(lam_0, sigma, sin_sigma, cos_sigma, sin_alpha, cos2_alpha, cos_2sm)
         if abs(lam - previous) < 1e-12:
             break
     else:
         return _WGS84.Inverse(lat1, lon1, lat2, lon2, Geodesic.DISTANCE)["s12"]
+    return _length_km(sigma, sin_sigma, cos_sigma, cos2_alpha, cos_2sm)
+
+
+def _next_lambda(
+    lam_0: V, sigma: V, sin_sigma: V, cos_sigma: V, sin_alpha: V, cos2_alpha: V, cos_2sm: V
+) -> V:
+    """One step of Vincenty's iteration (on floats, or numpy arrays of them)."""
+    c = _F / 16 * cos2_alpha * (4 + _F * (4 - 3 * cos2_alpha))
+    return lam_0 + (1 - c) * _F * sin_alpha * (
+        sigma + c * sin_sigma * (cos_2sm + c * cos_sigma * (-1 + 2 * cos_2sm * cos_2sm))
+    )
+
+
+def _length_km(sigma: V, sin_sigma: V, cos_sigma: V, cos2_alpha: V, cos_2sm: V) -> V:
+    """The geodesic's length once the iteration has converged (floats, or numpy arrays)."""
     usq = cos2_alpha * (_A_KM * _A_KM - _B_KM * _B_KM) / (_B_KM * _B_KM)
     big_a = 1 + usq / 16384 * (4096 + usq * (-768 + usq * (320 - 175 * usq)))
     big_b = usq / 1024 * (256 + usq * (-128 + usq * (74 - 47 * usq)))
@@ -184,10 +200,7 @@ def distances_km(lats: np.ndarray, lons: np.ndarray, lat: float, lon: float) -> 
             sin_alpha = np.where(sin_sigma == 0.0, 0.0, cos_u1 * cos_u2 * sin_lam / sin_sigma)
             cos2_alpha = 1 - sin_alpha * sin_alpha
             cos_2sm = np.where(cos2_alpha != 0.0, cos_sigma - 2 * sin_u1 * sin_u2 / cos2_alpha, 0.0)
-            c = _F / 16 * cos2_alpha * (4 + _F * (4 - 3 * cos2_alpha))
-            step = lam_0 + (1 - c) * _F * sin_alpha * (
-                sigma + c * sin_sigma * (cos_2sm + c * cos_sigma * (-1 + 2 * cos_2sm * cos_2sm))
-            )
+            step = _next_lambda(lam_0, sigma, sin_sigma, cos_sigma, sin_alpha, cos2_alpha, cos_2sm)
             now = {"sin_sigma": sin_sigma, "cos_sigma": cos_sigma, "sigma": sigma}
             now |= {"cos2_alpha": cos2_alpha, "cos_2sm": cos_2sm}
             for name, value in now.items():
@@ -199,23 +212,8 @@ def distances_km(lats: np.ndarray, lons: np.ndarray, lat: float, lon: float) -> 
                 break
     sin_sigma, cos_sigma, sigma = kept["sin_sigma"], kept["cos_sigma"], kept["sigma"]
     cos2_alpha, cos_2sm = kept["cos2_alpha"], kept["cos_2sm"]
-    usq = cos2_alpha * (_A_KM * _A_KM - _B_KM * _B_KM) / (_B_KM * _B_KM)
-    big_a = 1 + usq / 16384 * (4096 + usq * (-768 + usq * (320 - 175 * usq)))
-    big_b = usq / 1024 * (256 + usq * (-128 + usq * (74 - 47 * usq)))
-    delta_sigma = (
-        big_b
-        * sin_sigma
-        * (
-            cos_2sm
-            + big_b
-            / 4
-            * (
-                cos_sigma * (-1 + 2 * cos_2sm * cos_2sm)
-                - big_b / 6 * cos_2sm * (-3 + 4 * sin_sigma**2) * (-3 + 4 * cos_2sm * cos_2sm)
-            )
-        )
-    )
-    found = np.where(sin_sigma == 0.0, 0.0, _B_KM * big_a * (sigma - delta_sigma))
+    length = _length_km(sigma, sin_sigma, cos_sigma, cos2_alpha, cos_2sm)
+    found = np.where(sin_sigma == 0.0, 0.0, length)
     for i in np.flatnonzero(active):  # nearly antipodal: Karney's, as distance_km does
         found[i] = distance_km(float(lats[i]), float(lons[i]), lat, lon)
     return found

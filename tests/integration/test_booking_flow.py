@@ -135,20 +135,28 @@ async def test_other_people_see_no_booking_and_other_providers_cannot_accept_it(
     assert staff.status_code == 200
 
 
+async def _send(client, w, booking_id: int, caregiver_id: int):
+    return await client.post(
+        f"/api/v1/bookings/{booking_id}/accept",
+        headers=w.admin.headers,
+        json={"caregiver_id": caregiver_id},
+    )
+
+
+async def _still_offered(client, w, booking_id: int) -> bool:
+    after = (await client.get(f"/api/v1/bookings/{booking_id}", headers=w.admin.headers)).json()
+    return (after["status"], after["caregiver_id"]) == ("offered", None)
+
+
 async def test_a_provider_cannot_send_another_providers_caregiver(client, make_person):
     w = await build_world(client, make_person)
     booking = (await book(client, w.family, w.elder_id, at(60))).json()
     other_admin, other_id = await approved_provider(client, make_person, w.officer)
     theirs = await add_caregiver(client, other_admin, other_id, next_phone(), ["haircut"])
     await set_hours(client, other_admin, other_id, theirs)
-    refused = await client.post(
-        f"/api/v1/bookings/{booking['id']}/accept",
-        headers=w.admin.headers,
-        json={"caregiver_id": theirs},
-    )
+    refused = await _send(client, w, booking["id"], theirs)
     assert refused.status_code == 404, refused.text
-    after = await client.get(f"/api/v1/bookings/{booking['id']}", headers=w.admin.headers)
-    assert (after.json()["status"], after.json()["caregiver_id"]) == ("offered", None)
+    assert await _still_offered(client, w, booking["id"])
 
 
 async def test_a_suspended_provider_cannot_take_a_visit_offered_before(client, make_person):
@@ -160,14 +168,9 @@ async def test_a_suspended_provider_cannot_take_a_visit_offered_before(client, m
         json={"reason": "整改期间暂停"},
     )
     assert suspended.status_code == 200, suspended.text
-    refused = await client.post(
-        f"/api/v1/bookings/{booking['id']}/accept",
-        headers=w.admin.headers,
-        json={"caregiver_id": w.caregiver_id},
-    )
+    refused = await _send(client, w, booking["id"], w.caregiver_id)
     assert refused.status_code == 409, refused.text
-    after = await client.get(f"/api/v1/bookings/{booking['id']}", headers=w.admin.headers)
-    assert (after.json()["status"], after.json()["caregiver_id"]) == ("offered", None)
+    assert await _still_offered(client, w, booking["id"])
 
 
 async def test_a_caregiver_without_the_skill_or_the_hours_cannot_be_sent(client, make_person):
@@ -177,15 +180,10 @@ async def test_a_caregiver_without_the_skill_or_the_hours_cannot_be_sent(client,
     await set_hours(client, w.admin, w.provider_id, bather)
     no_hours = await add_caregiver(client, w.admin, w.provider_id, next_phone(), ["haircut"])
     for caregiver_id in (bather, no_hours):
-        refused = await client.post(
-            f"/api/v1/bookings/{booking['id']}/accept",
-            headers=w.admin.headers,
-            json={"caregiver_id": caregiver_id},
-        )
+        refused = await _send(client, w, booking["id"], caregiver_id)
         assert refused.status_code == 422, refused.text
         assert refused.json()["extra"][0]["key"] == "caregiver_id"
-    after = await client.get(f"/api/v1/bookings/{booking['id']}", headers=w.admin.headers)
-    assert (after.json()["status"], after.json()["caregiver_id"]) == ("offered", None)
+    assert await _still_offered(client, w, booking["id"])
 
 
 async def test_staff_book_on_the_elders_behalf_and_the_channel_says_so(client, make_person):
