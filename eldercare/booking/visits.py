@@ -46,14 +46,14 @@ async def accept(
     async with matching.one_connection():
         row, sides = await load_for(actor, booking_id)
         _may_accept(row, sides)
-        await _check_caregiver(row, caregiver_id, now)
+        await _check_caregiver(row, caregiver_id)
     checked = _visit_of(row)
     try:
         async with write_transaction():
             row, sides = await load_for(actor, booking_id, lock=True)
             _may_accept(row, sides)
             if _visit_of(row) != checked:  # offered elsewhere or moved meanwhile
-                await _check_caregiver(row, caregiver_id, now)
+                await _check_caregiver(row, caregiver_id)
             busy = await matching.busy_caregivers(
                 [caregiver_id], row["start_at"], row["busy_until"], exclude_booking=booking_id
             )
@@ -100,7 +100,7 @@ def _visit_of(row: dict[str, Any]) -> tuple[Any, ...]:
     return (row["provider"], row["elder"], row["service_code"], row["start_at"], row["end_at"])
 
 
-async def _check_caregiver(row: dict[str, Any], caregiver_id: int, now: datetime) -> None:
+async def _check_caregiver(row: dict[str, Any], caregiver_id: int) -> None:
     """The caregiver belongs to this provider (else 404); the provider still offers the
     service (approved, offering it, priced within the cap: else 409); the caregiver has the
     skill and works for the whole visit (else 422). What matching asks, for this caregiver

@@ -99,7 +99,6 @@ async def covering(
     else:
         near = _near(index, served_ids, lat, lon)
     distances = distances_km(index.lats[near], index.lons[near], lat, lon)
-    caps: dict[str, int | None] = {}
     covered = []
     for position, distance in zip(near.tolist(), distances.tolist(), strict=True):
         offer = index.offers[position]
@@ -113,10 +112,7 @@ async def covering(
         )
         if not served and distance > offer.service_radius_km:
             continue
-        if offer.region_code not in caps:
-            caps[offer.region_code] = await snapshot.price_cap(kept, item_code, offer.region_code)
-        cap = caps[offer.region_code]
-        if cap is not None and offer.price_fen <= cap:
+        if await _within_cap(kept, item_code, offer):
             covered.append((distance, offer))
     if not covered:
         return []
@@ -160,9 +156,14 @@ async def offers_now(provider_id: int, item_code: str) -> bool:
     """Whether the provider is approved and actively offers the item at a price within its
     region's cap: what ``covering`` asks of every provider, for one (from the snapshot)."""
     kept = await snapshot.current()
-    offer = (await snapshot.offers(kept, item_code)).by_id.get(provider_id)
-    if offer is None:
-        return False
+    index = await snapshot.offers(kept, item_code)
+    position = index.position.get(provider_id)
+    return position is not None and await _within_cap(kept, item_code, index.offers[position])
+
+
+async def _within_cap(kept: snapshot.Snapshot, item_code: str, offer: snapshot.Offer) -> bool:
+    """The offering's price is within its region's cap for the item (the region's menu
+    offers it): an offering priced above is left out until re-priced."""
     cap = await snapshot.price_cap(kept, item_code, offer.region_code)
     return cap is not None and offer.price_fen <= cap
 

@@ -86,7 +86,6 @@ class ItemIndex:
     (matching measures them all at once), and the widest reach among them."""
 
     offers: list[Offer]
-    by_id: dict[int, Offer]
     position: dict[int, int]  # provider id → its place in ``offers`` and the arrays
     lats: np.ndarray
     lons: np.ndarray
@@ -97,7 +96,6 @@ class ItemIndex:
     def of(cls, offers: list[Offer]) -> ItemIndex:
         return cls(
             offers=offers,
-            by_id={offer.id: offer for offer in offers},
             position={offer.id: i for i, offer in enumerate(offers)},
             lats=np.array([offer.lat for offer in offers], dtype=float),
             lons=np.array([offer.lon for offer in offers], dtype=float),
