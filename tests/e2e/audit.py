@@ -1,8 +1,9 @@
 """Running the accessibility checks over every page of every kind of person, quickly.
 
-Each kind of person signs in once, walks to their pages (walker.py) and has every page
-checked (checks.py) in the four looks: ordinary and 长辈版, Chinese and English. The people
-are shared among a few worker threads, each with its own Playwright and Chromium
+First each kind of person signs in, walks to their pages (walker.py) and asks for each of
+them in the four looks, ordinary and 长辈版, Chinese and English, without rendering (quick;
+run on both engines). Then every page is measured in Chromium (checks.py) in the four looks:
+the people are shared among a few worker threads, each with its own Playwright and Chromium
 (Playwright's sync API is one instance per thread): the server answers one while the browser
 runs axe-core for another. On two busy cores, two workers took 40% less time than one.
 ``ELDERCARE_E2E_WORKERS`` sets how many (default: the number of cores, 2 to 4).
@@ -14,6 +15,8 @@ import os
 import queue
 import threading
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,10 +37,18 @@ LOOKS = [(mode, language) for mode in MODES for language in LANGUAGES]
 
 
 @dataclass
+class Walked:
+    """Each person's walk, and the pages that did not answer with a page in some look."""
+
+    walks: dict[str, Walk] = field(default_factory=dict)
+    unanswered: dict[tuple[str, str, str], list[str]] = field(default_factory=dict)
+    crashed: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
 class Audit:
     """What the checks found, by person and look."""
 
-    walks: dict[str, Walk] = field(default_factory=dict)
     problems: dict[tuple[str, str, str], list[str]] = field(default_factory=dict)
     zoomed: dict[tuple[str, str, str], list[str]] = field(default_factory=dict)
     largest: dict[tuple[str, str], list[str]] = field(default_factory=dict)
@@ -112,15 +123,45 @@ def _zoomed(
         context.close()
 
 
-def audit_person(browser: Any, base_url: str, who: str, person: Person, audit: Audit) -> None:
+@contextmanager
+def _signed_in(browser: Any, base_url: str, person: Person) -> Iterator[tuple[Any, Page]]:
+    """A browser context of this person, signed in, with a page open; closed afterwards."""
     context = browser.new_context(base_url=base_url, locale="zh-CN", viewport=WIDE)
-    context.set_default_timeout(ACTION_TIMEOUT_MS)
-    checks.load_axe_on_every_page(context)
     try:
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
         page = context.new_page()
         if person.phone:
             sign_in(page, person.phone)
-        found = audit.walks[who] = walk(context, base_url, person.pages)
+        yield context, page
+    finally:
+        context.close()
+
+
+def walk_everyone(browser: Any, base_url: str, people: dict[str, Person]) -> Walked:
+    """Each person's walk, then each page they reached asked for in every look (the
+    server renders it; the browser does not)."""
+    walked = Walked()
+    for who, person in people.items():
+        try:
+            with _signed_in(browser, base_url, person) as (context, _):
+                found = walked.walks[who] = walk(context, base_url, person.pages)
+                for mode, language in LOOKS:
+                    set_look(context, base_url, mode, language)
+                    walked.unanswered[(who, mode, language)] = [
+                        f"{who} · {one.label} · {mode} · {language}: {one.url} answered {status}"
+                        for one in found.pages
+                        if (status := context.request.get(base_url + one.url).status) != 200
+                    ]
+        except Exception:  # reported by the tests of this person
+            walked.crashed[who] = traceback.format_exc()
+    return walked
+
+
+def audit_person(
+    browser: Any, base_url: str, who: str, person: Person, found: Walk, audit: Audit
+) -> None:
+    with _signed_in(browser, base_url, person) as (context, page):
+        checks.load_axe_on_every_page(context)
         for mode, language in LOOKS:
             set_look(context, base_url, mode, language)
             problems: list[str] = []
@@ -131,8 +172,6 @@ def audit_person(browser: Any, base_url: str, who: str, person: Person, audit: A
         key = [one for one in found.pages if one.label in KEY_PAGES.get(who, ())]
         if key:
             _zoomed(browser, base_url, who, context, key, audit)
-    finally:
-        context.close()
 
 
 def give_the_caregiver_a_visit(browser: Any, base_url: str) -> None:
@@ -163,13 +202,19 @@ def give_the_caregiver_a_visit(browser: Any, base_url: str) -> None:
         context.close()
 
 
-def run(chromium: str, chromium_args: list[str], base_url: str, people: dict[str, Person]) -> Audit:
-    """Check every person's pages, the biggest lists first, in a few threads."""
+def run(
+    chromium: str,
+    chromium_args: list[str],
+    base_url: str,
+    people: dict[str, Person],
+    walked: Walked,
+) -> Audit:
+    """Check every page each person reached, the longest lists first, in a few threads."""
     from playwright.sync_api import sync_playwright
 
     audit = Audit()
     todo: queue.Queue[str] = queue.Queue()
-    for who in sorted(people, key=lambda w: -len(people[w].pages)):
+    for who in sorted(walked.walks, key=lambda w: -len(walked.walks[w].pages)):
         todo.put(who)
 
     def work() -> None:
@@ -182,7 +227,7 @@ def run(chromium: str, chromium_args: list[str], base_url: str, people: dict[str
                     except queue.Empty:
                         return
                     try:
-                        audit_person(browser, base_url, who, people[who], audit)
+                        audit_person(browser, base_url, who, people[who], walked.walks[who], audit)
                     except Exception:  # reported by the tests of this person
                         audit.crashed[who] = traceback.format_exc()
             finally:
