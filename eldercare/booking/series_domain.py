@@ -326,6 +326,8 @@ def occurrences(
     """The visit times (aware, UTC) in [start_utc, end_utc), without EXDATEs and, when asked,
     without statutory holidays."""
     rule, zone = parse(rule_text), ZoneInfo(timezone)
+    if not _clock_within(dtstart_local, zone, start_utc, end_utc):
+        return []
     skipped = set(exdates)
     last_local = end_utc.astimezone(zone).replace(tzinfo=None) + timedelta(days=1)
     first_local = start_utc.astimezone(zone).replace(tzinfo=None) - timedelta(days=1)
@@ -340,6 +342,29 @@ def occurrences(
             continue
         found.append(moment)
     return found
+
+
+def _clock_within(
+    dtstart_local: datetime, zone: ZoneInfo, start_utc: datetime, end_utc: datetime
+) -> bool:
+    """Whether a window shorter than two days holds the rule's time of day on some day
+    (longer ones always do). Every time a rule gives is at its start's time of day (no BYHOUR
+    or BYMINUTE here), so a window without it has no visit: the hourly sweep asks this of
+    every series, and most have no visit in the hour (a few days' times placed in the zone,
+    instead of dateutil's rule built and walked)."""
+    if end_utc - start_utc >= timedelta(days=2):
+        return True
+    clock = _naive(dtstart_local).time()
+    first = start_utc.astimezone(zone).date() - timedelta(days=1)
+    last = end_utc.astimezone(zone).date() + timedelta(days=1)
+    for offset in range((last - first).days + 1):
+        if (
+            start_utc
+            <= attach(datetime.combine(first + timedelta(days=offset), clock), zone)
+            < end_utc
+        ):
+            return True
+    return False
 
 
 def first_time(rule_text: str, dtstart_local: datetime, timezone: str) -> datetime | None:

@@ -467,7 +467,7 @@ def test_now_is_only_used_for_the_year_limit():
     start_minute=st.integers(0, 1439),
     behind=st.integers(-30, 900),
     hours=st.integers(1, 24 * 20),
-    zone=st.sampled_from(["Asia/Shanghai", "Europe/Berlin"]),
+    zone=st.sampled_from(["Asia/Shanghai", "Europe/Berlin", "America/New_York"]),
 )
 def test_a_window_long_after_the_start_gives_what_walking_from_the_start_gives(
     freq, interval, days, until_days, start_days, start_minute, behind, hours, zone
@@ -510,3 +510,45 @@ def test_a_series_two_years_old_walks_only_the_weeks_near_the_window():
         )
     assert [m.astimezone(ZoneInfo("Asia/Shanghai")).day for m in found] == [29, 6]
     assert calls and calls[0] > datetime(2027, 11, 20)  # started near the window
+
+
+@given(
+    freq=st.sampled_from(["DAILY", "WEEKLY", "MONTHLY"]),
+    start_days=st.integers(0, 700),
+    start_minute=st.integers(0, 1439),
+    behind_minutes=st.integers(-60 * 24 * 3, 60 * 24 * 400),
+    minutes=st.integers(1, 60 * 50),
+    zone=st.sampled_from(["Asia/Shanghai", "Europe/Berlin", "America/New_York"]),
+)
+def test_a_short_window_without_the_rules_time_of_day_is_answered_without_walking_the_rule(
+    freq, start_days, start_minute, behind_minutes, minutes, zone
+):
+    """The hourly sweep's question for most series: windows of minutes to two days, across
+    daylight saving, give what walking the rule gives; and without the rule's time of day in
+    them, dateutil is not asked at all."""
+    dtstart = datetime(2025, 1, 1) + timedelta(days=start_days, minutes=start_minute)
+    rule = f"FREQ={freq}"
+    start = dtstart.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+    start += timedelta(minutes=behind_minutes)
+    end = start + timedelta(minutes=minutes)
+    every = itertools.takewhile(
+        lambda local: local < dtstart + timedelta(minutes=behind_minutes + minutes + 2 * 1440),
+        sd.local_times(sd.parse(rule), dtstart, ZoneInfo(zone)),
+    )
+    walked = [m for m in (sd.attach(local, ZoneInfo(zone)) for local in every) if start <= m < end]
+    calls = []
+    real = sd._du_rule
+
+    def counted(*args):
+        calls.append(args)
+        return real(*args)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sd, "_du_rule", counted)
+        assert sd.occurrences(rule, dtstart, zone, start, end) == walked
+    if zone == "Asia/Shanghai" and minutes < 24 * 60:  # no daylight saving: clocks are plain
+        clocks = {
+            (start + timedelta(minutes=m)).astimezone(ZoneInfo(SHANGHAI)).time()
+            for m in range(minutes)
+        }
+        assert bool(calls) == (dtstart.time() in clocks)
