@@ -21,7 +21,7 @@ from eldercare.booking import series_domain as sd
 from eldercare.booking import service
 from eldercare.booking.policy import current_policy
 from eldercare.booking.tables import Series, SeriesOccurrence
-from eldercare.db import fetch, id_list, select_all, select_first, write_transaction
+from eldercare.db import fetch, id_list, select_all, select_first, update, write_transaction
 from eldercare.errors import N_
 from eldercare.notifications.rendering import moment
 from eldercare.notifications.service import notify
@@ -63,7 +63,7 @@ async def book(
 ) -> int | None:
     """Book the visit of a claimed occurrence at ``start``; when nobody can come, the
     occurrence is recorded as skipped and the elder's side is told. The booking id, or None."""
-    booking = await service.book_occurrence(
+    booking_id = await service.book_occurrence(
         actor,
         elder_id=row["elder"],
         service_code=row["service_code"],
@@ -76,24 +76,12 @@ async def book(
         notes=row["notes"],
         now=now,
     )
-    if booking is None:
-        await (
-            SeriesOccurrence.update(
-                {SeriesOccurrence.state: sd.SKIPPED, SeriesOccurrence.booking: None}
-            )
-            .where(SeriesOccurrence.id == occurrence_id)
-            .run()
-        )
+    if booking_id is None:
+        await update(SeriesOccurrence, occurrence_id, state=sd.SKIPPED, booking=None)
         await tell_unfilled(row, start, now)
         return None
-    await (
-        SeriesOccurrence.update(
-            {SeriesOccurrence.state: sd.MATERIALIZED, SeriesOccurrence.booking: booking.id}
-        )
-        .where(SeriesOccurrence.id == occurrence_id)
-        .run()
-    )
-    return booking.id
+    await update(SeriesOccurrence, occurrence_id, state=sd.MATERIALIZED, booking=booking_id)
+    return booking_id
 
 
 async def tell_unfilled(row: dict[str, Any], start: datetime, now: datetime) -> None:

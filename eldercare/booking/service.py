@@ -369,12 +369,12 @@ async def book_occurrence(
     booked_by: int,
     notes: str = "",
     now: datetime,
-) -> BookingView | None:
+) -> int | None:
     """One visit of a recurring series, inside the caller's transaction (booking/series*.py,
     which checked access when the series was made). With the series' fixed caregiver working
     and free then, the visit is accepted at once (the provider agreed to the series); else it
-    is offered like any booking, to the series' provider or the best match. None when nobody
-    can come."""
+    is offered like any booking, to the series' provider or the best match. The booking's id,
+    or None when nobody can come."""
     policy = current_policy()
     elder = (await elder_records.elders_by_id([elder_id], now=now))[elder_id]
     item = await catalog.get_item(service_code)
@@ -443,8 +443,7 @@ async def book_occurrence(
         detail=f"{item.code} series={series_id}",
         now=now,
     )
-    row = await select_first(Booking, "WHERE id = {}", booking_id)
-    return view(row, frozenset({domain.ELDER_SIDE}))
+    return booking_id
 
 
 async def _occurrence_price(
