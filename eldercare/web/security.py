@@ -16,7 +16,8 @@ OpenAPI document into an inline script, and Swagger UI's CSS uses ``data:`` imag
 
 from __future__ import annotations
 
-from litestar.datastructures import MutableScopeHeaders
+import functools
+
 from litestar.types import Message, Scope
 
 from eldercare.settings import get_settings
@@ -55,22 +56,41 @@ def is_swagger_page(path: str) -> bool:
 
 def headers_for(path: str, *, https: bool = False) -> dict[str, str]:
     """The security headers of an answer to ``path`` (pure: unit-tested)."""
+    return dict(_headers(is_swagger_page(path), is_static(path), https))
+
+
+@functools.cache
+def _headers(swagger: bool, static: bool, https: bool) -> tuple[tuple[str, str], ...]:
     headers = dict(COMMON)
-    headers["content-security-policy"] = SWAGGER_CSP if is_swagger_page(path) else CSP
-    if not is_static(path):
+    headers["content-security-policy"] = SWAGGER_CSP if swagger else CSP
+    if not static:
         # Pages and API answers may carry personal data: never kept by a browser or proxy.
         headers["cache-control"] = "no-store"
     if https:
         headers["strict-transport-security"] = HSTS
-    return headers
+    return tuple(headers.items())
+
+
+@functools.cache
+def _encoded(swagger: bool, static: bool, https: bool) -> tuple[tuple[bytes, bytes], ...]:
+    return tuple(
+        (name.encode("latin-1"), value.encode("latin-1"))
+        for name, value in _headers(swagger, static, https)
+    )
 
 
 async def add_security_headers(message: Message, scope: Scope) -> None:
     """A ``before_send`` hook: it sees every answer, also the router's own 404 and 405 that
-    no middleware reaches. A header the handler set itself is kept."""
+    no middleware reaches. A header the handler set itself is kept.
+
+    On the raw header list, encoded once: Litestar's ``MutableScopeHeaders`` decodes every
+    header for each name asked about, ~0.1 ms an answer (a sixth of the menu API's time)."""
     if message["type"] != "http.response.start" or scope["type"] != "http":
         return
-    headers = MutableScopeHeaders.from_message(message)
-    for name, value in headers_for(scope["path"], https=get_settings().secure_cookies).items():
-        if name not in headers:
-            headers[name] = value
+    raw = message.get("headers")
+    if not isinstance(raw, list):
+        raw = message["headers"] = list(raw or ())
+    present = {name.lower() for name, _ in raw}
+    path = scope["path"]
+    wanted = _encoded(is_swagger_page(path), is_static(path), get_settings().secure_cookies)
+    raw.extend(header for header in wanted if header[0] not in present)

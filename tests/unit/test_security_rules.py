@@ -6,7 +6,7 @@ import pytest
 
 from eldercare.accounts import consents
 from eldercare.errors import Invalid
-from eldercare.web.security import CSP, headers_for
+from eldercare.web.security import CSP, add_security_headers, headers_for
 
 
 def directives(policy: str) -> dict[str, str]:
@@ -75,3 +75,23 @@ def test_a_bank_account_needs_consent_and_no_account_needs_none():
     with pytest.raises(Invalid) as refused:
         consents.require_bank("6217731234567890", consent=False)
     assert [p.key for p in refused.value.problems] == ["consent_bank"]
+
+
+async def test_the_hook_adds_each_missing_header_once_and_keeps_the_handlers_own():
+    message = {
+        "type": "http.response.start",
+        "status": 200,
+        "headers": ((b"Cache-Control", b"max-age=60"), (b"content-type", b"text/csv")),
+    }
+    await add_security_headers(message, {"type": "http", "path": "/reports/export.csv"})
+    names = [name.lower() for name, _ in message["headers"]]
+    assert len(names) == len(set(names))  # nothing twice
+    sent = {name.lower().decode(): value.decode() for name, value in message["headers"]}
+    assert sent["cache-control"] == "max-age=60"  # the handler's own, kept
+    expected = headers_for("/reports/export.csv")
+    assert {k: v for k, v in sent.items() if k in expected and k != "cache-control"} == {
+        k: v for k, v in expected.items() if k != "cache-control"
+    }
+    body = {"type": "http.response.body", "body": b""}
+    await add_security_headers(body, {"type": "http", "path": "/"})
+    assert "headers" not in body
