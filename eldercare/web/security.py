@@ -84,7 +84,7 @@ async def add_security_headers(message: Message, scope: Scope) -> None:
     no middleware reaches. A header the handler set itself is kept.
 
     On the raw header list, encoded once: Litestar's ``MutableScopeHeaders`` decodes every
-    header for each name asked about, ~0.1 ms an answer (a sixth of the menu API's time)."""
+    header for each name asked about: 28 µs an answer, here 2.5 µs."""
     if message["type"] != "http.response.start" or scope["type"] != "http":
         return
     raw = message.get("headers")
