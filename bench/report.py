@@ -149,7 +149,7 @@ def render(
     title = (
         f"eldercare bench — {sizes.elders:,} elders, {sizes.entitlements:,} allowances, "
         f"{sizes.series:,} series, {sizes.providers:,} providers, {sizes.caregivers:,} "
-        f"caregivers, {getattr(sizes, 'visits', 0):,} past visits (BENCH_SCALE={scale:g}); "
+        f"caregivers, {sizes.visits:,} past visits (BENCH_SCALE={scale:g}); "
         f"whole run {seconds / 60:.1f} min on "
         f"{os.cpu_count()} cores, load average {load[0]:.1f} before and {load[1]:.1f} after"
     )

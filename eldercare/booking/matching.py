@@ -56,18 +56,31 @@ async def busy_caregivers(
     exclude_booking: int | None = None,
 ) -> set[int]:
     """Caregivers already held (accepted or in service) for a span overlapping this one."""
+    held = await _held(caregiver_ids, start, busy_until, exclude_booking=exclude_booking)
+    return {row["caregiver"] for row in held}
+
+
+async def _held(
+    caregiver_ids: list[int],
+    start: datetime,
+    busy_until: datetime,
+    *,
+    exclude_booking: int | None = None,
+) -> list[dict[str, Any]]:
+    """The holding visits (caregiver, start_at, busy_until) of these caregivers that overlap
+    ``start`` to ``busy_until``, from the index over holding visits (its three columns)."""
     if not caregiver_ids:
-        return set()
+        return []
     among, ids = ids_in("caregiver", caregiver_ids)
     args: list[Any] = [*ids, busy_until, start]
     sql = (
-        f"SELECT caregiver FROM {_holding('booking_caregiver_holding')} WHERE {among} "
-        f"AND status IN ({_HOLDING_SQL}) AND start_at < {{}} AND busy_until > {{}}"
+        f"SELECT caregiver, start_at, busy_until FROM {_holding('booking_caregiver_holding')} "
+        f"WHERE {among} AND status IN ({_HOLDING_SQL}) AND start_at < {{}} AND busy_until > {{}}"
     )
     if exclude_booking is not None:
         sql += " AND id <> {}"
         args.append(exclude_booking)
-    return {row["caregiver"] for row in await fetch(sql, *args)}
+    return await fetch(sql, *args)
 
 
 async def _loads(provider_ids: list[int], now: datetime) -> dict[int, int]:
@@ -260,14 +273,8 @@ async def free_times(
             continue
         day_start = datetime(day.year, day.month, day.day, hours[0], tzinfo=zone)
         day_end = datetime(day.year, day.month, day.day, hours[1], tzinfo=zone)
-        among, ids = ids_in("caregiver", [c.id for c in caregivers])
-        rows = await fetch(
-            f"SELECT caregiver, start_at, busy_until FROM {_holding('booking_caregiver_holding')} "
-            f"WHERE {among} AND status IN ({_HOLDING_SQL}) AND start_at < {{}} "
-            "AND busy_until > {}",
-            *ids,
-            day_end + duration + policy.travel_buffer,
-            day_start,
+        rows = await _held(
+            [c.id for c in caregivers], day_start, day_end + duration + policy.travel_buffer
         )
         held: dict[int, list[tuple[datetime, datetime]]] = {}
         for row in rows:
